@@ -1,0 +1,1 @@
+"""The front ends: Telegram bot, command line, query log and moderation."""

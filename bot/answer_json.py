@@ -1,0 +1,29 @@
+"""The stable JSON shape of an answer, one object per question (documented in README)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.ask import Reply
+
+
+def reply_record(reply: Reply) -> dict[str, Any]:
+    """{"question", "answered", "results": [...]}, results best first, near misses included."""
+    answer = reply.answer
+    results = answer.results if answer else []
+    return {
+        "question": reply.question.text,
+        "answered": bool(answer and answer.answered),
+        "results": [
+            {
+                "quote": result.quote,
+                "passage": result.passage.text,
+                "passage_id": result.passage.passage_id,
+                "source": result.passage.source,
+                "title": result.passage.title,
+                "date": result.passage.date.isoformat() if result.passage.date else None,
+                "score": round(result.score, 6),
+            }
+            for result in results
+        ],
+    }

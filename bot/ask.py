@@ -1,0 +1,24 @@
+"""The single path from a reader's raw text to an answer, shared by the console, the CLI and Telegram."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.questions import Question, clean_question
+from retrieval.engine import Answer, AnswerEngine
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a front end needs to answer a reader: the cleaned question and, if it had words, the answer."""
+
+    question: Question
+    answer: Answer | None
+
+
+def ask(engine: AnswerEngine, raw: str, top: int = 3) -> Reply:
+    """Clean `raw` and answer it; an empty question gets no engine call at all."""
+    question = clean_question(raw)
+    if question.empty:
+        return Reply(question, None)
+    return Reply(question, engine.answer(question.text, top=top))

@@ -1,0 +1,143 @@
+"""The `quotebot` command: the chat console, one-shot and batch questions, and corpus inspection."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+
+from bot import settings
+from bot.answer_json import reply_record
+from bot.ask import Reply, ask
+from bot.console import run_console
+from bot.formatting import human_date, reply_text
+from corpus import Corpus, CorpusError, load_corpus
+from retrieval.engine import AnswerEngine
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+MAX_TOP = 50
+
+
+class CommandError(Exception):
+    """A failure to report as one line on stderr with an exit code, never a traceback."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except CommandError as error:
+        print(f"quotebot: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quotebot",
+        description="Answer questions about source articles with verbatim quotations.",
+    )
+    parser.set_defaults(handler=_default, corpus=None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    _add_corpus_option(chat)
+    chat.set_defaults(handler=_chat)
+
+    ask_parser = commands.add_parser("ask", help="answer questions given as arguments or one per line on stdin")
+    _add_corpus_option(ask_parser)
+    ask_parser.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
+    ask_parser.add_argument("--top", type=_top_value, default=3, metavar="K", help="results per question (default 3)")
+    ask_parser.add_argument("questions", nargs="*", metavar="QUESTION")
+    ask_parser.set_defaults(handler=_ask)
+
+    corpus = commands.add_parser("corpus", help="list the loaded documents and any load warnings")
+    _add_corpus_option(corpus)
+    corpus.set_defaults(handler=_corpus)
+    return parser
+
+
+def _add_corpus_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", metavar="PATH", help="folder or file of source articles (default: seeds/)")
+
+
+def _top_value(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_TOP:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_TOP}")
+    return value
+
+
+def _default(args: argparse.Namespace) -> int:
+    return _chat(args)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    engine = AnswerEngine(_load(args.corpus))
+    return run_console(engine, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+
+
+def _ask(args: argparse.Namespace) -> int:
+    if any(not question.strip() for question in args.questions):
+        raise CommandError("a question is empty; give words to search for", EXIT_USAGE)
+    engine = AnswerEngine(_load(args.corpus))
+    questions = args.questions or _stdin_questions()
+    for number, raw in enumerate(questions, start=1):
+        reply = ask(engine, raw, top=args.top)
+        if reply.question.truncated:
+            print(f"quotebot: note: question {number} was cut to its first {len(reply.question.text)} characters", file=sys.stderr)
+        print(json.dumps(reply_record(reply), ensure_ascii=False) if args.json else _human(reply), flush=args.json)
+    return EXIT_OK
+
+
+def _stdin_questions() -> Iterator[str]:
+    for line in sys.stdin:
+        if line.strip():
+            yield line
+
+
+def _human(reply: Reply) -> str:
+    lines = [f"Q: {reply.question.text}", reply_text(reply, show_score=True)]
+    results = reply.answer.results if reply.answer else []
+    others = results[1:] if reply.answer and reply.answer.answered else results
+    if others:
+        lines.append("Also:" if reply.answer and reply.answer.answered else "Closest passages:")
+        lines.extend(f"  {r.passage.passage_id}  score {r.score:.2f}  {_preview(r.quote)}" for r in others)
+    return "\n".join(lines) + "\n"
+
+
+def _preview(text: str, width: int = 70) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _corpus(args: argparse.Namespace) -> int:
+    corpus = _load(args.corpus)
+    for document in corpus.documents:
+        count = sum(1 for passage in corpus.passages if passage.doc_id == document.doc_id)
+        print(f"{document.doc_id}\t{human_date(document.date)}\t{count} passages\t{document.title}\t{document.source}")
+    print(f"{len(corpus.documents)} document(s), {len(corpus.passages)} passage(s), {len(corpus.warnings)} warning(s)")
+    return EXIT_OK
+
+
+def _load(override: str | None) -> Corpus:
+    try:
+        corpus = load_corpus(settings.corpus_path(override))
+    except CorpusError as error:
+        raise CommandError(str(error)) from None
+    for warning in corpus.warnings:
+        print(f"quotebot: warning: {warning}", file=sys.stderr)
+    return corpus

@@ -1,0 +1,47 @@
+"""Turning text into BM25 terms: normalised, stop words dropped, stemmed, the same for passages and questions."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+from nltk.stem.snowball import SnowballStemmer
+
+# Bump when the output of `tokenize` changes, so saved indexes built with the old terms are rebuilt.
+TOKENIZER_VERSION = "1"
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
+_POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?!\w)")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_STEMMER = SnowballStemmer("english")
+
+
+def _load_stopwords() -> frozenset[str]:
+    text = resources.files("retrieval").joinpath("data/stopwords_en.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+STOPWORDS = _load_stopwords()
+
+
+def normalize(text: str) -> str:
+    """Fold compatibility forms, case and quote styles so ’ and ' or Ｎ and N match alike."""
+    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+
+
+def words(text: str) -> list[str]:
+    """Normalised words with possessive 's removed, stop words kept."""
+    return _WORD.findall(_POSSESSIVE.sub("", normalize(text)))
+
+
+def tokenize(text: str) -> list[str]:
+    """The BM25 terms of `text`: content words, stemmed."""
+    return [stem(word) for word in words(text) if word not in STOPWORDS]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball-stem one word; cached because a corpus repeats its vocabulary endlessly."""
+    return _STEMMER.stem(word.replace("'", ""))
