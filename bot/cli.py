@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from bot import settings
+from telegram.error import InvalidToken
+
 from bot.answer_json import reply_record
 from bot.ask import Reply, ask
 from bot.console import run_console
 from bot.formatting import human_date, reply_text
+from bot.logs import configure_logging
+from bot.settings import Settings, SettingsError, corpus_path
+from bot.telegram.app import PollingConflict, build_application, run_polling
 from corpus import Corpus, CorpusError, load_corpus
 from retrieval.engine import AnswerEngine
 
@@ -62,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask_parser.add_argument("questions", nargs="*", metavar="QUESTION")
     ask_parser.set_defaults(handler=_ask)
 
+    run = commands.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
+    _add_corpus_option(run)
+    run.set_defaults(handler=_run)
+
     corpus = commands.add_parser("corpus", help="list the loaded documents and any load warnings")
     _add_corpus_option(corpus)
     corpus.set_defaults(handler=_corpus)
@@ -83,7 +92,24 @@ def _top_value(text: str) -> int:
 
 
 def _default(args: argparse.Namespace) -> int:
-    return _chat(args)
+    return _run(args) if os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() else _chat(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env(corpus=args.corpus)
+        token = settings.require_token()
+    except SettingsError as error:
+        raise CommandError(str(error), EXIT_USAGE) from None
+    configure_logging(secrets=[token])
+    engine = AnswerEngine(_load(args.corpus))
+    try:
+        run_polling(build_application(settings, engine))
+    except InvalidToken:
+        raise CommandError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
+    except PollingConflict as error:
+        raise CommandError(str(error)) from None
+    return EXIT_OK
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -99,7 +125,10 @@ def _ask(args: argparse.Namespace) -> int:
     for number, raw in enumerate(questions, start=1):
         reply = ask(engine, raw, top=args.top)
         if reply.question.truncated:
-            print(f"quotebot: note: question {number} was cut to its first {len(reply.question.text)} characters", file=sys.stderr)
+            print(
+                f"quotebot: note: question {number} was cut to its first {len(reply.question.text)} characters",
+                file=sys.stderr,
+            )
         print(json.dumps(reply_record(reply), ensure_ascii=False) if args.json else _human(reply), flush=args.json)
     return EXIT_OK
 
@@ -135,7 +164,7 @@ def _corpus(args: argparse.Namespace) -> int:
 
 def _load(override: str | None) -> Corpus:
     try:
-        corpus = load_corpus(settings.corpus_path(override))
+        corpus = load_corpus(corpus_path(override))
     except CorpusError as error:
         raise CommandError(str(error)) from None
     for warning in corpus.warnings:

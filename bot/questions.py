@@ -25,9 +25,7 @@ class Question:
 
 def clean_question(raw: str) -> Question:
     """Drop control and format characters, fold runs of white space, and cut to MAX_QUESTION_CHARS."""
-    visible = "".join(
-        " " if char.isspace() else char for char in raw if char.isspace() or not _invisible(char)
-    )
+    visible = "".join(" " if char.isspace() else char for char in raw if char.isspace() or not _invisible(char))
     text = _SPACES.sub(" ", visible).strip()
     if len(text) <= MAX_QUESTION_CHARS:
         return Question(text, truncated=False)

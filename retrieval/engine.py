@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from corpus.loader import Corpus
 from corpus.model import Passage
@@ -19,7 +19,7 @@ from retrieval.tokens import tokenize
 MIN_COVERAGE = 0.3
 
 
-class Refusal(str, Enum):
+class Refusal(StrEnum):
     """Why a question got no quote, so each front end can say it in its own words."""
 
     NO_TERMS = "no_terms"

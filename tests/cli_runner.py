@@ -10,8 +10,13 @@ from pathlib import Path
 QUOTEBOT = str(Path(sys.executable).with_name("quotebot"))
 
 
-def run_quotebot(*args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None,
-                 cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_quotebot(
+    *args: str,
+    stdin: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
     """Run quotebot with a clean Telegram-free environment unless `env` adds to it."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "QUOTEBOT_", "DATABASE_URL"))}
     environment.update(env or {})

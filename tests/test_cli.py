@@ -61,7 +61,9 @@ def test_stdin_batch_gives_one_json_line_per_question_and_skips_blank_lines() ->
 def test_corpus_option_and_environment_choose_the_sources(tmp_path: Path) -> None:
     (tmp_path / "grain.txt").write_text("title: Grain\ndate: 2023-05-01\n\nThe grain corridor reopened in May.\n")
     by_option = run_quotebot("ask", "--json", "--corpus", str(tmp_path), "When did the grain corridor reopen?")
-    by_env = run_quotebot("ask", "--json", "When did the grain corridor reopen?", env={"QUOTEBOT_CORPUS": str(tmp_path)})
+    by_env = run_quotebot(
+        "ask", "--json", "When did the grain corridor reopen?", env={"QUOTEBOT_CORPUS": str(tmp_path)}
+    )
     for run in (by_option, by_env):
         [record] = json_lines(run.stdout)
         assert record["results"][0]["title"] == "Grain" and record["results"][0]["date"] == "2023-05-01"

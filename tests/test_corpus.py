@@ -47,10 +47,18 @@ def test_seed_passages_are_its_paragraphs_verbatim_with_curly_quotes(seed_corpus
 
 
 def test_header_block_gives_title_date_and_url(tmp_path: Path) -> None:
-    write(tmp_path, "a.txt", "title: Budget talks\ndate: 2023-04-05\nurl: https://example.org/a\n\nFirst paragraph.\n\nSecond one.\n")
+    write(
+        tmp_path,
+        "a.txt",
+        "title: Budget talks\ndate: 2023-04-05\nurl: https://example.org/a\n\nFirst paragraph.\n\nSecond one.\n",
+    )
     corpus = load_corpus(tmp_path)
     [document] = corpus.documents
-    assert (document.title, document.date, document.source) == ("Budget talks", dt.date(2023, 4, 5), "https://example.org/a")
+    assert (document.title, document.date, document.source) == (
+        "Budget talks",
+        dt.date(2023, 4, 5),
+        "https://example.org/a",
+    )
     assert [p.text for p in corpus.passages] == ["First paragraph.", "Second one."]
 
 
@@ -62,7 +70,11 @@ def test_bom_and_crlf_line_ends_load_like_plain_utf8(tmp_path: Path) -> None:
 
 
 def test_document_without_date_is_undated_and_titled_from_its_first_sentence(tmp_path: Path) -> None:
-    write(tmp_path, "plain.txt", "Ministers met in Brussels on Tuesday to discuss the grain corridor and other matters of trade. More text.\n")
+    write(
+        tmp_path,
+        "plain.txt",
+        "Ministers met in Brussels on Tuesday to discuss the grain corridor and other matters of trade. More text.\n",
+    )
     [document] = load_corpus(tmp_path).documents
     assert document.date is None
     assert document.title == "Ministers met in Brussels on Tuesday to discuss the grain…"
@@ -124,7 +136,9 @@ def test_corpus_with_nothing_usable_is_a_clear_error(tmp_path: Path, setup: str)
 
 
 def test_long_paragraph_is_split_into_verbatim_sentence_windows(tmp_path: Path) -> None:
-    sentences = [f"Sentence number {i} talks about topic {i} in some detail, with Mr. Smith present." for i in range(40)]
+    sentences = [
+        f"Sentence number {i} talks about topic {i} in some detail, with Mr. Smith present." for i in range(40)
+    ]
     paragraph = " ".join(sentences)
     write(tmp_path, "long.txt", "Short intro.\n\n" + paragraph + "\n")
     corpus = load_corpus(tmp_path)

@@ -1,0 +1,145 @@
+"""Building the python-telegram-bot Application and running it with long polling until a stop signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import Conflict, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.settings import Settings
+from bot.telegram import handlers
+from bot.telegram.ratelimit import ReaderRateLimit
+from bot.telegram.services import SERVICES_KEY, BotServices
+from retrieval.engine import AnswerEngine
+
+logger = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("ask", "Ask a question about the sources"),
+    BotCommand("sources", "List the sources and their dates"),
+    BotCommand("help", "How to ask, in chats, groups and inline"),
+    BotCommand("start", "What this bot does"),
+]
+# Long-poll for this many seconds per getUpdates call; stop() interrupts it.
+POLL_TIMEOUT = 10
+MAX_START_DELAY = 30.0
+
+
+class PollingConflict(Exception):
+    """Another process is polling with the same token; Telegram allows exactly one."""
+
+
+def build_application(settings: Settings, engine: AnswerEngine) -> Application:
+    """The Application with every handler registered; nothing is sent to Telegram until it starts."""
+    application = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.base_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = BotServices(engine, ReaderRateLimit(settings.rate_limit_per_minute))
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    """Commands first, then free text by chat type, then buttons and inline queries."""
+    not_channel = ~filters.UpdateType.CHANNEL_POSTS
+    private = filters.ChatType.PRIVATE & not_channel
+    groups = filters.ChatType.GROUPS & not_channel
+    application.add_handler(CommandHandler("start", handlers.start, filters=not_channel))
+    application.add_handler(CommandHandler("help", handlers.help_command, filters=not_channel))
+    application.add_handler(CommandHandler("sources", handlers.sources, filters=not_channel))
+    application.add_handler(CommandHandler("ask", handlers.ask_command, filters=not_channel))
+    application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
+    application.add_handler(MessageHandler(private & filters.TEXT, handlers.private_text))
+    application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
+    application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text))
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(InlineQueryHandler(handlers.inline_query))
+    application.add_error_handler(handlers.error_handler)
+
+
+async def register_commands(application: Application) -> None:
+    """The command menu readers see next to the message box."""
+    await application.bot.set_my_commands(COMMANDS)
+
+
+async def initialize_with_retry(application: Application, stop: asyncio.Event) -> bool:
+    """Connect to the Bot API, waiting out network failures until it answers or a stop is requested."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await application.initialize()
+            return True
+        except NetworkError as error:
+            logger.warning("Cannot reach the Telegram Bot API (%s); retrying in %.0f s", error, delay)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+        except TimeoutError:
+            delay = min(delay * 2, MAX_START_DELAY)
+    return False
+
+
+async def poll_until_stopped(application: Application, stop: asyncio.Event) -> None:
+    """Long-poll and answer until `stop` is set; raise PollingConflict if another poller holds the token."""
+    conflict: list[Conflict] = []
+
+    def on_polling_error(error: TelegramError) -> None:
+        if isinstance(error, Conflict):
+            conflict.append(error)
+            stop.set()
+        else:
+            logger.warning("Polling failed (%s); python-telegram-bot retries with backoff", error)
+
+    if not await initialize_with_retry(application, stop):
+        return
+    try:
+        await register_commands(application)
+        await application.updater.start_polling(
+            timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES, error_callback=on_polling_error
+        )
+        await application.start()
+        logger.info("quotebot is polling as @%s", application.bot.username)
+        await stop.wait()
+    finally:
+        if application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+    if conflict:
+        raise PollingConflict(
+            "another quotebot (or another program) is already polling with this token; Telegram allows one "
+            "poller per bot — stop the other one, or use webhook mode to run several workers"
+        )
+
+
+def run_polling(application: Application) -> None:
+    """Block until SIGINT or SIGTERM, then stop cleanly."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await poll_until_stopped(application, stop)
+
+    asyncio.run(main())

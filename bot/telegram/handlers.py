@@ -1,0 +1,196 @@
+"""One small async handler per job, in the style of python-telegram-bot's examples."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import (
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.ask import Reply, ask
+from bot.formatting import human_date
+from bot.telegram import replies
+from bot.telegram.addressing import addressed_question, command_argument
+from bot.telegram.buttons import FEEDBACK, MORE, UP, answer_keyboard, parse_press
+from bot.telegram.services import BotServices, services
+from retrieval.engine import Refusal
+
+logger = logging.getLogger(__name__)
+INLINE_RESULTS = 5
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Welcome the reader with what the bot has read and an example question."""
+    user = update.effective_user
+    documents = services(context).engine.corpus.documents
+    await update.effective_message.reply_html(replies.welcome_html(documents, user.first_name if user else None))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain the ways to ask: private chat, groups, inline."""
+    await update.effective_message.reply_html(replies.help_html(context.bot.username))
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the documents with their dates."""
+    await update.effective_message.reply_html(replies.sources_html(services(context).engine.corpus.documents))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask <question>, in any chat."""
+    question = command_argument(update.effective_message)
+    if not question:
+        await update.effective_message.reply_html(replies.ASK_USAGE)
+        return
+    await answer_question(update, context, question)
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat every text message is a question."""
+    await answer_question(update, context, update.effective_message.text or "")
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group, answer only when mentioned or replied to; stay quiet otherwise."""
+    question = addressed_question(update.effective_message, context.bot.id, context.bot.username)
+    if question is not None:
+        await answer_question(update, context, question)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice and files in a private chat get a hint instead of silence."""
+    await update.effective_message.reply_html(replies.NOT_TEXT)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /command the bot does not know, in a private chat."""
+    await update.effective_message.reply_html(replies.UNKNOWN_COMMAND)
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str) -> None:
+    """Rate-limit, answer, and reply with the quote and its buttons (or an honest refusal)."""
+    message = update.effective_message
+    if not await _within_rate_limit(update, context):
+        return
+    bot_services = services(context)
+    reply = ask(bot_services.engine, raw, top=2)
+    text, keyboard = _reply_content(reply, bot_services)
+    await message.reply_html(text, reply_markup=keyboard, do_quote=_quote_in(message))
+
+
+def _reply_content(reply: Reply, bot_services: BotServices) -> tuple[str, InlineKeyboardMarkup | None]:
+    answer = reply.answer
+    truncated = reply.question.truncated
+    if answer is None:
+        return replies.EMPTY_QUESTION, None
+    if answer.refusal is Refusal.NO_TERMS:
+        return replies.NO_TERMS, None
+    if answer.refusal is Refusal.NOT_COVERED:
+        return replies.not_covered_html(bot_services.engine.corpus.documents, truncated), None
+    record_id = bot_services.new_record_id()
+    bot_services.questions.remember(record_id, reply.question.text)
+    next_rank = 1 if len(answer.results) > 1 else None
+    return replies.answer_html(answer.results[0], truncated), answer_keyboard(record_id, next_rank)
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """More shows the next passage for the same question; 👍/👎 are acknowledged."""
+    query = update.callback_query
+    press = parse_press(query.data)
+    if press is None:
+        await query.answer("This button is no longer valid.")
+        return
+    if press.kind == FEEDBACK:
+        await query.answer("Thanks — noted 👍" if press.value == UP else "Thanks — noted. We'll look at it.")
+        return
+    if press.kind == MORE:
+        await _show_more(update, context, press.record_id, int(press.value))
+
+
+async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, record_id: str, rank: int) -> None:
+    query = update.callback_query
+    bot_services = services(context)
+    question = bot_services.questions.recall(record_id)
+    if question is None:
+        await query.answer("I no longer remember that question — please ask it again.", show_alert=True)
+        return
+    if not await _within_rate_limit(update, context):
+        await query.answer()
+        return
+    results = ask(bot_services.engine, question, top=rank + 2).answer.results
+    if len(results) <= rank:
+        await query.answer("No other passage matches this question.")
+        return
+    await query.answer()
+    next_rank = rank + 1 if len(results) > rank + 1 else None
+    await context.bot.send_message(
+        chat_id=update.effective_chat.id,
+        text=replies.answer_html(results[rank]),
+        reply_markup=answer_keyboard(record_id, next_rank),
+    )
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """@bot <question> in any chat: up to five quotes to pick from."""
+    query = update.inline_query
+    if not query.query.strip():
+        await query.answer(
+            [], button=InlineQueryResultsButton("Type a question about the sources", start_parameter="inline")
+        )
+        return
+    if not await _within_rate_limit(update, context):
+        await query.answer(
+            [],
+            cache_time=5,
+            button=InlineQueryResultsButton("Too many questions — wait a moment", start_parameter="slow"),
+        )
+        return
+    reply = ask(services(context).engine, query.query, top=INLINE_RESULTS)
+    if reply.answer is None or not reply.answer.answered:
+        await query.answer([], button=InlineQueryResultsButton("The sources don't cover that", start_parameter="help"))
+        return
+    results = [
+        InlineQueryResultArticle(
+            id=str(rank),
+            title=replies.shorten(result.quote, 100),
+            description=f"{replies.shorten(result.passage.title, 80)} — {human_date(result.passage.date)}",
+            input_message_content=InputTextMessageContent(replies.answer_html(result), parse_mode=ParseMode.HTML),
+        )
+        for rank, result in enumerate(reply.answer.results)
+    ]
+    await query.answer(results)
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (the token is redacted by the log formatter) and tell the reader, if there is one."""
+    logger.error("Failed to handle an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    if update.callback_query:
+        await update.callback_query.answer(replies.SOMETHING_WRONG)
+    elif update.effective_message and update.effective_chat:
+        await context.bot.send_message(update.effective_chat.id, escape(replies.SOMETHING_WRONG))
+
+
+async def _within_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    limit = services(context).rate_limit
+    if user is None or limit.allow(user.id):
+        return True
+    if limit.should_warn(user.id) and update.effective_message:
+        await update.effective_message.reply_html(replies.rate_limited_html(limit.retry_after(user.id)))
+    return False
+
+
+def _quote_in(message: Message) -> bool:
+    """Reply to the question in groups, so it is clear whose question is answered."""
+    return message.chat.type != ChatType.PRIVATE
