@@ -1,0 +1,1 @@
+"""Parts of the Telegram Bot API emulator; tests import it through ``tests.telegram_emulator``."""

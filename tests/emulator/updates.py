@@ -1,0 +1,65 @@
+"""Shapes of what Telegram users send a bot: users, chats, message content and its entities.
+
+Telegram's server, not the client, marks ``/commands`` and ``@mentions`` in incoming text as
+entities; python-telegram-bot's CommandHandler relies on the ``bot_command`` entity at offset 0,
+so injected messages must carry them exactly as Telegram computes them.
+"""
+
+import re
+from typing import Any, Literal
+
+from tests.emulator.telegram_html import utf16_length
+
+ChatType = Literal["private", "group", "supergroup"]
+
+DEFAULT_USER_ID = 424242
+DEFAULT_FIRST_NAME = "Reader"
+DEFAULT_CHAT_IDS: dict[str, int] = {"group": -400200300, "supergroup": -1001002003004}
+GROUP_TITLE = "Quotebot test group"
+
+# tdlib's patterns: a command is not glued to a word, '/', '<' or '>' on either side and may be
+# addressed as /command@botname; a mention is @ plus 2-32 of [A-Za-z0-9_] standing alone.
+_BOT_COMMAND = re.compile(r"(?<![\w/<>])/[a-zA-Z0-9_]{1,64}(?:@[a-zA-Z0-9_]{3,32})?(?![\w/<>@])")
+_MENTION = re.compile(r"(?<!\w)@[a-zA-Z0-9_]{2,32}(?!\w)")
+
+
+def user(user_id: int, first_name: str, username: str | None = None) -> dict[str, Any]:
+    """A human Telegram user as it appears in ``from``."""
+    person: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if username is not None:
+        person["username"] = username
+    person["language_code"] = "en"
+    return person
+
+
+def chat(chat_type: ChatType, chat_id: int | None, sender: dict[str, Any]) -> dict[str, Any]:
+    """The chat a user writes in; a private chat's id is always the user's id."""
+    if chat_type == "private":
+        if chat_id not in (None, sender["id"]):
+            raise ValueError("a private chat's id is the user's id; pass user_id instead")
+        private = {"id": sender["id"], "first_name": sender["first_name"], "type": "private"}
+        if "username" in sender:
+            private["username"] = sender["username"]
+        return private
+    group_id = DEFAULT_CHAT_IDS[chat_type] if chat_id is None else chat_id
+    if group_id >= 0:
+        raise ValueError("group and supergroup chat ids are negative")
+    return {"id": group_id, "title": GROUP_TITLE, "type": chat_type}
+
+
+def text_content(text: str, key: str = "text") -> dict[str, Any]:
+    """``text`` (or ``caption``) with the entities Telegram detects in what a user typed."""
+    found = [("bot_command", match) for match in _BOT_COMMAND.finditer(text)]
+    found += [("mention", match) for match in _MENTION.finditer(text)]
+    entities = [
+        {
+            "offset": utf16_length(text[: match.start()]),
+            "length": utf16_length(match.group()),
+            "type": entity_type,
+        }
+        for entity_type, match in sorted(found, key=lambda item: item[1].start())
+    ]
+    content: dict[str, Any] = {key: text}
+    if entities:
+        content["entities" if key == "text" else "caption_entities"] = entities
+    return content
