@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from corpus import Corpus, load_corpus
 from retrieval.engine import AnswerEngine
+from tests.telegram_emulator import TelegramEmulator
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SEEDS = REPOSITORY / "seeds"
@@ -27,3 +29,10 @@ def seed_corpus() -> Corpus:
 @pytest.fixture(scope="session")
 def engine(seed_corpus: Corpus) -> AnswerEngine:
     return AnswerEngine(seed_corpus)
+
+
+@pytest.fixture
+def emulator() -> Iterator[TelegramEmulator]:
+    """A fresh Bot API emulator on 127.0.0.1 per test."""
+    with TelegramEmulator() as running:
+        yield running

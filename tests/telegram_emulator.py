@@ -207,9 +207,7 @@ class TelegramEmulator:
             "is_video": False,
             "emoji": emoji,
         }
-        return self._user_message(
-            {"sticker": sticker}, user_id, chat_id, chat_type, None, first_name, None
-        )
+        return self._user_message({"sticker": sticker}, user_id, chat_id, chat_type, None, first_name, None)
 
     def send_photo(
         self,
@@ -249,9 +247,7 @@ class TelegramEmulator:
             "mime_type": "audio/ogg",
             "file_size": duration * 2000,
         }
-        return self._user_message(
-            {"voice": voice}, user_id, chat_id, chat_type, None, first_name, None
-        )
+        return self._user_message({"voice": voice}, user_id, chat_id, chat_type, None, first_name, None)
 
     def send_document(
         self,
@@ -305,9 +301,7 @@ class TelegramEmulator:
             keyboard = current.get("reply_markup", {}).get("inline_keyboard", [])
             offered = [button.get("callback_data") for row in keyboard for button in row]
             if callback_data not in offered:
-                raise ValueError(
-                    f"no button with callback_data {callback_data!r}; offered: {offered}"
-                )
+                raise ValueError(f"no button with callback_data {callback_data!r}; offered: {offered}")
             query = {
                 "id": self._api.open_callback_query(),
                 "from": updates.user(user_id, first_name),
@@ -336,9 +330,7 @@ class TelegramEmulator:
             }
             return self._delivery.push({"inline_query": inline})
 
-    def forged_webhook_secret(
-        self, secret_token: str | None
-    ) -> contextlib.AbstractContextManager[None]:
+    def forged_webhook_secret(self, secret_token: str | None) -> contextlib.AbstractContextManager[None]:
         """Within the block, injected updates reach the webhook with this secret header instead
         of the registered one (None sends no header): what a forged request looks like."""
         return self._delivery.forged_secret(secret_token)
@@ -355,9 +347,7 @@ class TelegramEmulator:
         """The calls as readable lines, for assertion messages and debugging."""
         lines = []
         for call in self.calls:
-            outcome = (
-                "dropped" if call.response is None else json.dumps(call.response, default=repr)
-            )
+            outcome = "dropped" if call.response is None else json.dumps(call.response, default=repr)
             params = json.dumps(call.params, default=repr, ensure_ascii=False)
             lines.append(f"{call.method} {params} -> {call.status} {outcome}")
         return "\n".join(lines)
@@ -404,9 +394,7 @@ class TelegramEmulator:
 
     async def wait_for_delivery(self, update_id: int, timeout: float = 5.0) -> WebhookDelivery:
         """The webhook POST of the injected update ``update_id`` once the bot has answered it."""
-        return await self._await(
-            lambda: self._take_delivery(update_id), timeout, "webhook delivery"
-        )
+        return await self._await(lambda: self._take_delivery(update_id), timeout, "webhook delivery")
 
     async def wait_for_long_poll(self, timeout: float = 5.0) -> None:
         """Return once a getUpdates call is waiting in the emulator."""
@@ -433,17 +421,11 @@ class TelegramEmulator:
 
     # Serving.
 
-    def answer_request(
-        self, path: str, content_type: str, body: bytes
-    ) -> tuple[int, dict[str, Any]] | None:
+    def answer_request(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]] | None:
         """Answer and record one HTTP request: (status, JSON body), or None to drop it."""
         parts = urlsplit(path)
         match = _PATH.fullmatch(parts.path)
-        method = (
-            parts.path
-            if match is None
-            else self._method_names.get(match["method"].lower(), match["method"])
-        )
+        method = parts.path if match is None else self._method_names.get(match["method"].lower(), match["method"])
         params: dict[str, Any] = {}
         answer: tuple[int, dict[str, Any]] | None
         try:
@@ -454,9 +436,7 @@ class TelegramEmulator:
         except ApiError as error:
             answer = error.status, error.response()
         except ValueError as error:
-            description = (
-                str(error) if isinstance(error, MalformedRequest) else f"Bad Request: {error}"
-            )
+            description = str(error) if isinstance(error, MalformedRequest) else f"Bad Request: {error}"
             answer = 400, ApiError(400, description).response()
         except _Dropped:
             answer = None
@@ -510,9 +490,7 @@ class TelegramEmulator:
             message = self._conversations.post(chat, sender, content, reply_to)
             return self._delivery.push({"message": message})
 
-    def _take_call(
-        self, method: str, predicate: Callable[[RecordedCall], bool] | None
-    ) -> RecordedCall | None:
+    def _take_call(self, method: str, predicate: Callable[[RecordedCall], bool] | None) -> RecordedCall | None:
         with self._state:
             for index, call in enumerate(self._calls):
                 if index in self._returned_calls or call.method != method:
@@ -525,10 +503,7 @@ class TelegramEmulator:
     def _take_delivery(self, update_id: int) -> WebhookDelivery | None:
         with self._state:
             for index, delivery in enumerate(self._delivery.deliveries):
-                if (
-                    index not in self._returned_deliveries
-                    and delivery.update["update_id"] == update_id
-                ):
+                if index not in self._returned_deliveries and delivery.update["update_id"] == update_id:
                     self._returned_deliveries.add(index)
                     return delivery
             return None
@@ -567,9 +542,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        answer = self.server.emulator.answer_request(
-            self.path, self.headers.get("Content-Type", ""), body
-        )
+        answer = self.server.emulator.answer_request(self.path, self.headers.get("Content-Type", ""), body)
         if answer is None:
             self.close_connection = True
             return

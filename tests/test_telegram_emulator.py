@@ -8,7 +8,7 @@ import asyncio
 import json
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -49,17 +49,8 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def emulator() -> Iterator[TelegramEmulator]:
-    """A fresh emulator per test (the lead moves this fixture to tests/conftest.py)."""
-    with TelegramEmulator() as running:
-        yield running
-
-
-@pytest.fixture
 async def bot(emulator: TelegramEmulator) -> AsyncIterator[Bot]:
-    async with Bot(
-        emulator.token, base_url=emulator.base_url, base_file_url=emulator.base_file_url
-    ) as client:
+    async with Bot(emulator.token, base_url=emulator.base_url, base_file_url=emulator.base_file_url) as client:
         yield client
 
 
@@ -75,9 +66,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Offer an inline button, to be pressed by the test's user."""
-    keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("First quote", callback_data="quote:1")]]
-    )
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("First quote", callback_data="quote:1")]])
     await update.effective_message.reply_text("Pick a quote", reply_markup=keyboard)
 
 
@@ -228,9 +217,7 @@ async def test_a_command_addressed_to_the_bot_in_a_group_fires_and_others_do_not
     assert [m["text"] for m in emulator.sent_messages()] == ["asked: demands"]
 
 
-async def test_an_edited_message_arrives_as_edited_message(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_an_edited_message_arrives_as_edited_message(bot: Bot, emulator: TelegramEmulator) -> None:
     sent = emulator.send_text("first wording")["message"]
     emulator.edit_text(sent, "/ask second wording")
 
@@ -243,9 +230,7 @@ async def test_an_edited_message_arrives_as_edited_message(
     assert edited.entities[0].type == "bot_command"
 
 
-async def test_media_updates_have_the_shapes_python_telegram_bot_parses(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_media_updates_have_the_shapes_python_telegram_bot_parses(bot: Bot, emulator: TelegramEmulator) -> None:
     emulator.send_sticker("🙂")
     emulator.send_photo(caption="a chart")
     emulator.send_voice(duration=4)
@@ -272,18 +257,14 @@ async def test_get_updates_offset_confirms_limit_caps_and_negative_offset_keeps_
     assert [u.update_id for u in await bot.get_updates()] == ids[2:]
 
 
-async def test_allowed_updates_filters_what_is_queued_afterwards(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_allowed_updates_filters_what_is_queued_afterwards(bot: Bot, emulator: TelegramEmulator) -> None:
     await bot.get_updates(allowed_updates=["callback_query"])
     emulator.send_text("not wanted")
 
     assert await bot.get_updates() == ()
 
 
-async def test_a_long_poll_returns_as_soon_as_an_update_arrives(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_a_long_poll_returns_as_soon_as_an_update_arrives(bot: Bot, emulator: TelegramEmulator) -> None:
     poll = asyncio.create_task(bot.get_updates(timeout=30))
     await emulator.wait_for_long_poll()
 
@@ -316,9 +297,7 @@ async def test_invalid_html_is_refused_like_telegram(
     assert description_of(emulator, "sendMessage") == f"Bad Request: can't parse entities: {reason}"
 
 
-async def test_valid_html_arrives_as_plain_text_with_entities(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_valid_html_arrives_as_plain_text_with_entities(bot: Bot, emulator: TelegramEmulator) -> None:
     emulator.send_text("hello")
     markup = (
         '<b>Putin</b> &amp; <a href="https://example.org/a?b=1&amp;c=2">source</a>, AT&T '
@@ -339,9 +318,7 @@ async def test_valid_html_arrives_as_plain_text_with_entities(
     assert message.entities[2].language == "text"
 
 
-async def test_length_limit_counts_utf16_units_of_the_text_after_parsing(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_length_limit_counts_utf16_units_of_the_text_after_parsing(bot: Bot, emulator: TelegramEmulator) -> None:
     emulator.send_text("hello")
 
     await bot.send_message(DEFAULT_USER_ID, f"<b>{'x' * 4096}</b>", parse_mode=ParseMode.HTML)
@@ -351,9 +328,7 @@ async def test_length_limit_counts_utf16_units_of_the_text_after_parsing(
         assert description_of(emulator, "sendMessage") == "Bad Request: message is too long"
 
 
-async def test_empty_text_and_unknown_chats_are_refused(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_empty_text_and_unknown_chats_are_refused(bot: Bot, emulator: TelegramEmulator) -> None:
     emulator.send_text("hello")
 
     with pytest.raises(BadRequest, match="Message text is empty"):
@@ -370,9 +345,7 @@ async def test_callback_data_over_64_bytes_is_refused(bot: Bot, emulator: Telegr
         await bot.send_message(DEFAULT_USER_ID, "menu", reply_markup=keyboard)
 
 
-async def test_editing_to_the_same_content_is_refused_as_not_modified(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_editing_to_the_same_content_is_refused_as_not_modified(bot: Bot, emulator: TelegramEmulator) -> None:
     emulator.send_text("hello")
     message = await bot.send_message(DEFAULT_USER_ID, "<i>same</i>", parse_mode=ParseMode.HTML)
 
@@ -384,9 +357,7 @@ async def test_editing_to_the_same_content_is_refused_as_not_modified(
     assert emulator.sent_messages()[-1]["text"] == "new"
 
 
-async def test_429_arrives_as_retry_after_and_the_next_call_succeeds(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_429_arrives_as_retry_after_and_the_next_call_succeeds(bot: Bot, emulator: TelegramEmulator) -> None:
     emulator.send_text("hello")
     emulator.fail_next("sendMessage", retry_after=3)
 
@@ -405,9 +376,7 @@ async def test_429_arrives_as_retry_after_and_the_next_call_succeeds(
     assert [m["text"] for m in emulator.sent_messages()] == ["second try"]
 
 
-async def test_a_dropped_connection_is_a_network_error_for_the_bot(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_a_dropped_connection_is_a_network_error_for_the_bot(bot: Bot, emulator: TelegramEmulator) -> None:
     emulator.send_text("hello")
     emulator.drop_next("sendMessage")
 
@@ -450,14 +419,11 @@ async def test_a_second_long_poll_terminates_the_first_with_409(emulator: Telegr
 
         assert [u.update_id for u in await second_poll] == [update_id]
     assert conflict.value.message == (
-        "Conflict: terminated by other getUpdates request; "
-        "make sure that only one bot instance is running"
+        "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
     )
 
 
-async def test_set_webhook_ends_polling_until_the_webhook_is_deleted(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_set_webhook_ends_polling_until_the_webhook_is_deleted(bot: Bot, emulator: TelegramEmulator) -> None:
     poll = asyncio.create_task(bot.get_updates(timeout=30))
     await emulator.wait_for_long_poll()
 
@@ -508,16 +474,11 @@ async def test_webhook_delivery_with_the_right_and_a_wrong_secret(
     assert (delivered.status, delivered.secret_token) == (200, "s3cret")
     assert reply.params["text"] == "echo: via webhook"
     assert (refused.status, refused.secret_token) == (403, "wrong")
-    assert (
-        info.last_error_message
-        == "Wrong response from the webhook: 403 Request had the wrong secret token"
-    )
+    assert info.last_error_message == "Wrong response from the webhook: 403 Request had the wrong secret token"
     assert [m["text"] for m in emulator.sent_messages()] == ["echo: via webhook"]
 
 
-async def test_send_document_is_recorded_with_filename_and_bytes(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_send_document_is_recorded_with_filename_and_bytes(bot: Bot, emulator: TelegramEmulator) -> None:
     emulator.send_text("hello")
     content = b"quote\x00\r\n\xff\r\n--boundary-like--\r\n"
 
@@ -537,9 +498,7 @@ async def test_send_document_is_recorded_with_filename_and_bytes(
     assert message.caption_entities[0].type == "bold"
 
 
-async def test_a_button_press_round_trip(
-    emulator: TelegramEmulator, polling_bot: Application, bot: Bot
-) -> None:
+async def test_a_button_press_round_trip(emulator: TelegramEmulator, polling_bot: Application, bot: Bot) -> None:
     emulator.send_text("/menu")
     menu_message = (await emulator.wait_for("sendMessage")).result
     assert menu_message["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "quote:1"
@@ -557,27 +516,18 @@ async def test_a_button_press_round_trip(
         emulator.press_button(menu_message, "quote:2")
 
 
-async def test_an_inline_query_round_trip(
-    emulator: TelegramEmulator, polling_bot: Application
-) -> None:
+async def test_an_inline_query_round_trip(emulator: TelegramEmulator, polling_bot: Application) -> None:
     emulator.inline_query("demands")
 
     answer = await emulator.wait_for("answerInlineQuery")
 
     assert answer.ok
-    assert (
-        answer.params["results"][0]["input_message_content"]["message_text"]
-        == "<b>demands</b>: «…»"
-    )
+    assert answer.params["results"][0]["input_message_content"]["message_text"] == "<b>demands</b>: «…»"
 
 
-async def test_inline_answers_are_validated_like_messages(
-    bot: Bot, emulator: TelegramEmulator
-) -> None:
+async def test_inline_answers_are_validated_like_messages(bot: Bot, emulator: TelegramEmulator) -> None:
     def article(result_id: int, text: str) -> InlineQueryResultArticle:
-        return InlineQueryResultArticle(
-            str(result_id), "t", InputTextMessageContent(text, parse_mode=ParseMode.HTML)
-        )
+        return InlineQueryResultArticle(str(result_id), "t", InputTextMessageContent(text, parse_mode=ParseMode.HTML))
 
     too_many = emulator.inline_query("q")["inline_query"]["id"]
     broken = emulator.inline_query("q")["inline_query"]["id"]
@@ -618,9 +568,7 @@ async def test_chat_actions_are_checked(bot: Bot, emulator: TelegramEmulator) ->
 async def test_standalone_emulator_asks_questions_and_prints_the_replies(tmp_path: Path) -> None:
     script = tmp_path / "questions.txt"
     script.write_text("Who negotiated?\n", encoding="utf-8")
-    process = await start_standalone(
-        "--ask", QUESTION, "--script", str(script), stdout=asyncio.subprocess.PIPE
-    )
+    process = await start_standalone("--ask", QUESTION, "--script", str(script), stdout=asyncio.subprocess.PIPE)
     base_url = (await process.stdout.readline()).decode().strip()
     async with Bot(DEFAULT_TOKEN, base_url=base_url) as client:
         offset = 0
@@ -639,9 +587,7 @@ async def test_standalone_emulator_asks_questions_and_prints_the_replies(tmp_pat
 
 
 async def test_standalone_emulator_exits_1_when_no_reply_comes() -> None:
-    process = await start_standalone(
-        "--ask", QUESTION, "--timeout", "0.2", stderr=asyncio.subprocess.PIPE
-    )
+    process = await start_standalone("--ask", QUESTION, "--timeout", "0.2", stderr=asyncio.subprocess.PIPE)
 
     _, errors = await process.communicate()
 

@@ -23,9 +23,7 @@ CALLBACK_ANSWER_LIMIT = 200
 CALLBACK_DATA_LIMIT = 64
 INLINE_RESULTS_LIMIT = 50
 COMMANDS_LIMIT = 100
-QUERY_ID_INVALID = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
+QUERY_ID_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -39,8 +37,7 @@ _BUTTON_ACTIONS = frozenset(
     "switch_inline_query_chosen_chat copy_text callback_game pay".split()
 )
 _INLINE_RESULT_TYPES = frozenset(
-    "article audio contact game document gif location mpeg4_gif photo venue video voice "
-    "sticker".split()
+    "article audio contact game document gif location mpeg4_gif photo venue video voice sticker".split()
 )
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _BAD_BUTTON = "can't parse inline keyboard button"
@@ -233,8 +230,7 @@ class BotApi:
             if not (1 <= len(command.get("description", "").strip()) <= 256):
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         self._commands[_commands_key(params)] = [
-            {"command": command["command"], "description": command["description"]}
-            for command in commands
+            {"command": command["command"], "description": command["description"]} for command in commands
         ]
         return True
 
@@ -249,9 +245,7 @@ class BotApi:
             raise bad_request("chat not found")
         return chat
 
-    def _replied_message(
-        self, chat: dict[str, Any], params: dict[str, Any]
-    ) -> dict[str, Any] | None:
+    def _replied_message(self, chat: dict[str, Any], params: dict[str, Any]) -> dict[str, Any] | None:
         """The message a send replies to (reply_parameters or the older reply_to_message_id)."""
         reply = {**params, **(params.get("reply_parameters") or {})}
         message_id = reply.get("message_id", reply.get("reply_to_message_id"))
@@ -336,9 +330,7 @@ def _trimmed(formatted: FormattedText) -> FormattedText:
     return FormattedText(text, entities)
 
 
-def _formatted_text(
-    text: Any, parse_mode: str | None, entities: Any, *, limit: int, too_long: str
-) -> FormattedText:
+def _formatted_text(text: Any, parse_mode: str | None, entities: Any, *, limit: int, too_long: str) -> FormattedText:
     """Text as Telegram stores it (parsed and trimmed), refused when it exceeds ``limit``."""
     try:
         formatted = _trimmed(_parsed(text, parse_mode, entities))
@@ -366,9 +358,7 @@ def _inline_keyboard(markup: Any) -> dict[str, Any] | None:
         return None
     rows = markup["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request(
-            'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
-        )
+        raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays')
     for button in (button for row in rows for button in row):
         if not isinstance(button, dict) or not isinstance(button.get("text"), str):
             raise bad_request(f'{_BAD_BUTTON}: Field "text" must be of type String')
@@ -388,8 +378,7 @@ def _checked_inline_result(result: Any) -> str:
     result_type = result.get("type", "")
     if result_type not in _INLINE_RESULT_TYPES:
         raise bad_request(
-            f'can\'t parse inline query result: type "{result_type}" is unsupported for the '
-            "inline query result"
+            f'can\'t parse inline query result: type "{result_type}" is unsupported for the inline query result'
         )
     result_id = str(result.get("id", ""))
     if not 1 <= len(result_id.encode("utf-8")) <= 64:
@@ -397,18 +386,12 @@ def _checked_inline_result(result: Any) -> str:
     _inline_keyboard(result.get("reply_markup"))
     content = result.get("input_message_content")
     if result_type == "article" and not isinstance(content, dict):
-        raise bad_request(
-            'can\'t parse inline query result: Field "input_message_content" must be of type Object'
-        )
+        raise bad_request('can\'t parse inline query result: Field "input_message_content" must be of type Object')
     if isinstance(content, dict) and "message_text" in content:
         try:
-            formatted = _trimmed(
-                _parsed(content["message_text"], content.get("parse_mode"), content.get("entities"))
-            )
+            formatted = _trimmed(_parsed(content["message_text"], content.get("parse_mode"), content.get("entities")))
         except HtmlParseError as error:
-            raise bad_request(
-                f"can't parse inline query result: Can't parse entities: {error}"
-            ) from error
+            raise bad_request(f"can't parse inline query result: Can't parse entities: {error}") from error
         if not formatted.text:
             raise bad_request("can't parse inline query result: Message text is empty")
         if utf16_length(formatted.text) > MESSAGE_LIMIT:

@@ -51,9 +51,7 @@ class Conversations:
             "date": int(time.time()),
         }
         if reply_to is not None:
-            message["reply_to_message"] = {
-                key: value for key, value in reply_to.items() if key != "reply_to_message"
-            }
+            message["reply_to_message"] = {key: value for key, value in reply_to.items() if key != "reply_to_message"}
         message.update(content)
         self._messages[chat["id"], message_id] = message
         return copy.deepcopy(message)

@@ -26,12 +26,10 @@ from tests.emulator.bot_api import ApiError, bad_request
 LONG_POLL_MAX_TIMEOUT = 50.0
 WEBHOOK_TIMEOUT = 10.0
 WEBHOOK_ACTIVE = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
 TERMINATED_BY_OTHER_POLL = (
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running"
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 )
 TERMINATED_BY_SET_WEBHOOK = "Conflict: terminated by setWebhook request"
 UPDATE_TYPES = frozenset(
@@ -79,9 +77,7 @@ class UpdateDelivery:
         self._deliveries: list[WebhookDelivery] = []
         self._last_error: tuple[int, str] | None = None
         self._closed = False
-        self._worker = threading.Thread(
-            target=self._deliver_forever, name="telegram-emulator-webhook", daemon=True
-        )
+        self._worker = threading.Thread(target=self._deliver_forever, name="telegram-emulator-webhook", daemon=True)
         self._worker.start()
 
     @property
@@ -234,9 +230,7 @@ class UpdateDelivery:
                 self._condition.notify_all()
 
 
-def _post_update(
-    url: str, update: dict[str, Any], secret_token: str | None
-) -> tuple[int | None, str | None]:
+def _post_update(url: str, update: dict[str, Any], secret_token: str | None) -> tuple[int | None, str | None]:
     """POST one update like Telegram; returns the HTTP status and Telegram's error text."""
     request = urllib.request.Request(
         url,

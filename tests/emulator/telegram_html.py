@@ -10,9 +10,7 @@ production. Entity offsets and lengths are counted in UTF-16 code units, like th
 from dataclasses import dataclass, field
 from typing import Any
 
-_ALLOWED_TAGS = frozenset(
-    "a b strong i em s strike del u ins tg-spoiler tg-emoji span pre code blockquote".split()
-)
+_ALLOWED_TAGS = frozenset("a b strong i em s strike del u ins tg-spoiler tg-emoji span pre code blockquote".split())
 _SIMPLE_ENTITY_TYPES = {
     "b": "bold",
     "strong": "bold",
@@ -101,9 +99,7 @@ class _HtmlParser:
             else:
                 self.open_tag()
         if self.open_tags:
-            raise HtmlParseError(
-                f"Can't find end tag corresponding to start tag {self.open_tags[-1].name}"
-            )
+            raise HtmlParseError(f"Can't find end tag corresponding to start tag {self.open_tags[-1].name}")
         for entity in self.entities:
             if entity["type"] == "code":
                 entity.pop("language", None)
@@ -153,9 +149,7 @@ class _HtmlParser:
             raise HtmlParseError(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
         name = self.markup[begin + 1 : self.pos].lower()
         if name not in _ALLOWED_TAGS:
-            raise HtmlParseError(
-                f'Unsupported start tag "{name}" at byte offset {self.byte_offset(begin)}'
-            )
+            raise HtmlParseError(f'Unsupported start tag "{name}" at byte offset {self.byte_offset(begin)}')
         argument = ""
         while self.char() != ">":
             self.skip_spaces()
@@ -165,9 +159,7 @@ class _HtmlParser:
             argument = _tag_argument(name, attribute, value, argument)
         self.pos += 1
         if name == "span" and argument != "spoiler":
-            raise HtmlParseError(
-                f'Tag "span" must have class "tg-spoiler" at byte offset {self.byte_offset(begin)}'
-            )
+            raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {self.byte_offset(begin)}')
         self.open_tags.append(_OpenTag(name, argument, self.utf16_offset, self.text_length))
 
     def read_attribute(self, tag: str, tag_begin: int) -> tuple[str, str | None]:
@@ -184,8 +176,7 @@ class _HtmlParser:
             if tag == "blockquote" and attribute == "expandable":
                 return attribute, None
             raise HtmlParseError(
-                "Expected equal sign in declaration of an attribute of the tag "
-                f'"{tag}" at byte offset {offset}'
+                f'Expected equal sign in declaration of an attribute of the tag "{tag}" at byte offset {offset}'
             )
         self.pos += 1
         self.skip_spaces()
@@ -217,9 +208,7 @@ class _HtmlParser:
         while _is_name_token_char(self.char()):
             self.pos += 1
         if self.char() not in _SPACES and self.char() != ">":
-            raise HtmlParseError(
-                f"Unexpected end of name token at byte offset {self.byte_offset(start)}"
-            )
+            raise HtmlParseError(f"Unexpected end of name token at byte offset {self.byte_offset(start)}")
         return self.markup[start : self.pos].lower()
 
     def close_tag(self) -> None:

@@ -1,0 +1,79 @@
+"""`quotebot run` as operators start it: token checks, secrecy, signals, and one poller per token."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+
+from telegram import Bot
+from telegram.error import Conflict
+
+from tests.cli_runner import QUOTEBOT, run_quotebot
+from tests.conftest import CARD_ANSWER, CARD_QUESTION, REPOSITORY
+from tests.telegram_emulator import TelegramEmulator
+
+
+def start_quotebot(emulator: TelegramEmulator, *args: str) -> subprocess.Popen[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "QUOTEBOT_"))}
+    environment.update(TELEGRAM_BOT_TOKEN=emulator.token, TELEGRAM_BASE_URL=emulator.base_url)
+    return subprocess.Popen(
+        [QUOTEBOT, *args], cwd=REPOSITORY, env=environment, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+
+
+def test_run_without_a_token_is_a_one_line_usage_error() -> None:
+    run = run_quotebot("run")
+    assert run.returncode == 2
+    assert run.stderr == "quotebot: error: TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather\n"
+
+
+def test_malformed_token_is_refused_without_echoing_it() -> None:
+    run = run_quotebot("run", env={"TELEGRAM_BOT_TOKEN": "not-a-token-secret-value"})
+    assert run.returncode == 2
+    assert "malformed" in run.stderr and "not-a-token-secret-value" not in run.stderr
+
+
+def test_token_rejected_by_telegram_is_a_clear_failure_that_hides_the_token(emulator: TelegramEmulator) -> None:
+    wrong = "123456:" + "W" * 35
+    run = run_quotebot("run", env={"TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_BASE_URL": emulator.base_url})
+    assert run.returncode == 1
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in run.stderr
+    assert wrong not in run.stderr and "W" * 35 not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_bot_answers_then_stops_cleanly_on_sigterm_without_logging_the_token(emulator: TelegramEmulator) -> None:
+    process = start_quotebot(emulator)
+    emulator.wait_for_sync("setMyCommands", timeout=30)
+    emulator.send_text(CARD_QUESTION)
+    assert CARD_ANSWER in emulator.wait_for_sync("sendMessage", timeout=10).result["text"]
+    stopping = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert time.monotonic() - stopping < 5
+    assert "polling as @quotebot_test_bot" in stderr
+    assert emulator.token not in stderr and emulator.token.split(":")[1] not in stderr
+
+
+def test_plain_quotebot_with_a_token_runs_the_bot_and_stops_on_sigint(emulator: TelegramEmulator) -> None:
+    process = start_quotebot(emulator)
+    emulator.wait_for_sync("setMyCommands", timeout=30)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=10)
+    assert process.returncode == 0
+
+
+async def test_second_poller_fails_with_a_clear_message(emulator: TelegramEmulator) -> None:
+    async with Bot(emulator.token, base_url=emulator.base_url) as other:
+        process = start_quotebot(emulator, "run")
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(Conflict):
+                await other.get_updates(timeout=1)
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 1
+    assert "already polling with this token" in stderr and "webhook" in stderr
+    assert "Traceback" not in stderr
