@@ -194,7 +194,7 @@ async def test_polling_recovers_after_a_502_on_get_updates(emulator: TelegramEmu
     emulator.fail_next("getUpdates", status=502, description="Bad Gateway", times=2)
     emulator.drop_next("getUpdates")
     emulator.send_text(CARD_QUESTION)
-    reply = await emulator.wait_for("sendMessage", timeout=15)
+    reply = await emulator.wait_for("sendMessage", timeout=30)
     assert CARD_ANSWER in reply.result["text"]
     assert [c.status for c in emulator.calls if c.method == "getUpdates"].count(502) >= 1
 
