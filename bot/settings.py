@@ -10,6 +10,7 @@ from pathlib import Path
 
 _REPOSITORY_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 _TOKEN_SHAPE = re.compile(r"\A\d{1,20}:[A-Za-z0-9_-]{30,100}\Z")
+_WEBHOOK_SECRET_SHAPE = re.compile(r"\A[A-Za-z0-9_-]{1,256}\Z")
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 
 
@@ -25,6 +26,11 @@ class Settings:
     token: str | None = field(default=None, repr=False)
     base_url: str = TELEGRAM_BASE_URL
     rate_limit_per_minute: int = 20
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    port: int = 8080
+    metrics_port: int = 9090
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, corpus: str | None = None) -> Settings:
@@ -33,6 +39,11 @@ class Settings:
             token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
             base_url=environ.get("TELEGRAM_BASE_URL", "").strip() or TELEGRAM_BASE_URL,
             rate_limit_per_minute=_positive_int(environ, "QUOTEBOT_RATE_LIMIT", 20),
+            webhook_url=environ.get("TELEGRAM_WEBHOOK_URL", "").strip() or None,
+            webhook_secret=environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+            port=_port(environ, "PORT", 8080),
+            metrics_port=_port(environ, "QUOTEBOT_METRICS_PORT", 9090),
+            log_format=_choice(environ, "QUOTEBOT_LOG_FORMAT", ("text", "json")),
         )
 
     def require_token(self) -> str:
@@ -42,6 +53,19 @@ class Settings:
         if not _TOKEN_SHAPE.match(self.token):
             raise SettingsError("TELEGRAM_BOT_TOKEN is malformed; expected '<bot id>:<secret>' as issued by @BotFather")
         return self.token
+
+
+    def require_webhook(self) -> tuple[str, str]:
+        """The public webhook URL and its secret; webhook mode refuses to run without a secret."""
+        if not self.webhook_url:
+            raise SettingsError("webhook mode needs TELEGRAM_WEBHOOK_URL, the public https URL Telegram posts to")
+        if not self.webhook_url.startswith(("https://", "http://")):
+            raise SettingsError("TELEGRAM_WEBHOOK_URL must be an http(s) URL")
+        if not self.webhook_secret:
+            raise SettingsError("webhook mode needs TELEGRAM_WEBHOOK_SECRET (1-256 characters: A-Z a-z 0-9 _ -)")
+        if not _WEBHOOK_SECRET_SHAPE.match(self.webhook_secret):
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET may only hold 1-256 characters: A-Z a-z 0-9 _ -")
+        return self.webhook_url, self.webhook_secret
 
 
 def corpus_path(override: str | None = None, environ: Mapping[str, str] = os.environ) -> Path:
@@ -64,3 +88,19 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise SettingsError(f"{name} must be at least 1, got {value}")
     return value
+
+
+def _port(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 65535:
+        raise SettingsError(f"{name} must be a port number from 0 to 65535, got {raw!r}")
+    return int(raw)
+
+
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = environ.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -98,11 +100,29 @@ async def initialize_with_retry(application: Application, stop: asyncio.Event) -
     return False
 
 
-async def poll_until_stopped(application: Application, stop: asyncio.Event) -> None:
-    """Long-poll and answer until `stop` is set; raise PollingConflict if another poller holds the token."""
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """Where Telegram posts updates (the public URL) and where this process listens for them."""
+
+    url: str
+    secret: str
+    port: int
+    listen: str = "0.0.0.0"
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path.lstrip("/")
+
+
+async def serve_until_stopped(application: Application, stop: asyncio.Event, webhook: Webhook | None = None) -> None:
+    """Receive updates (long polling, or a webhook when given) and answer them until `stop` is set.
+
+    A second long poller on the same token raises PollingConflict instead of fighting it forever.
+    """
     conflict: list[Conflict] = []
 
     def on_polling_error(error: TelegramError) -> None:
+        on_telegram_error(application, error)
         if isinstance(error, Conflict):
             conflict.append(error)
             stop.set()
@@ -113,11 +133,22 @@ async def poll_until_stopped(application: Application, stop: asyncio.Event) -> N
         return
     try:
         await register_commands(application)
-        await application.updater.start_polling(
-            timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES, error_callback=on_polling_error
-        )
+        if webhook:
+            await application.updater.start_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            logger.info("quotebot receives updates for @%s on port %d", application.bot.username, webhook.port)
+        else:
+            await application.updater.start_polling(
+                timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES, error_callback=on_polling_error
+            )
+            logger.info("quotebot is polling as @%s", application.bot.username)
         await application.start()
-        logger.info("quotebot is polling as @%s", application.bot.username)
         await stop.wait()
     finally:
         if application.updater.running:
