@@ -1,0 +1,45 @@
+"""Async engines for the query log, with the per-database settings the log relies on."""
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DEFAULT_CONNECT_TIMEOUT = 5.0
+
+
+def _make_sqlite_transactions_real(engine: AsyncEngine) -> None:
+    """Let SQLite run DDL inside transactions and take the write lock at BEGIN.
+
+    Python's sqlite3 driver leaves DDL outside transactions and begins lazily; migrations need
+    both to be atomic, and BEGIN IMMEDIATE makes concurrent writers wait on busy_timeout instead
+    of failing when a read lock cannot be upgraded. WAL lets the CLI read while the bot writes.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_log_engine(url: URL, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> AsyncEngine:
+    """Create the engine; connections fail fast so an outage is noticed and retried, not waited out."""
+    if url.get_backend_name() == "sqlite":
+        Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        _make_sqlite_transactions_real(engine)
+        return engine
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"timeout": connect_timeout, "command_timeout": 10 * connect_timeout},
+    )

@@ -1,0 +1,70 @@
+"""The moderators' views of the log: recent, unanswered and flagged questions, and full export."""
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.querylog.record import Channel, LoggedQuery, ReviewStatus, Vote
+from bot.querylog.schema import query_log
+
+_c = query_log.c
+
+EVERYTHING: ColumnElement[bool] = true()
+UNANSWERED: ColumnElement[bool] = _c.answered.is_(False)
+# A 👎 stays in the moderators' queue until someone reviews it; a review of "ok" clears it.
+FLAGGED: ColumnElement[bool] = or_(
+    _c.review_status == ReviewStatus.FLAGGED.value,
+    and_(_c.feedback == Vote.DOWN.value, _c.review_status == ReviewStatus.NEW.value),
+)
+
+
+def _to_logged_query(row: RowMapping) -> LoggedQuery:
+    return LoggedQuery(
+        id=row["id"],
+        created_at=row["created_at"],
+        channel=Channel(row["channel"]),
+        reader=row["reader"],
+        chat_type=row["chat_type"],
+        question=row["question"],
+        answered=row["answered"],
+        passage_id=row["passage_id"],
+        score=row["score"],
+        quote=row["quote"],
+        latency_ms=row["latency_ms"],
+        feedback=None if row["feedback"] is None else Vote(row["feedback"]),
+        review_status=ReviewStatus(row["review_status"]),
+        review_note=row["review_note"],
+    )
+
+
+def _newest_first(condition: ColumnElement[bool], since: datetime | None) -> Select[Any]:
+    statement = select(query_log).where(condition)
+    if since is not None:
+        statement = statement.where(_c.created_at >= since)
+    return statement.order_by(_c.created_at.desc(), _c.id.desc())
+
+
+async def newest(
+    engine: AsyncEngine, condition: ColumnElement[bool], limit: int, since: datetime | None
+) -> list[LoggedQuery]:
+    """Return up to `limit` records matching `condition`, newest first."""
+    async with engine.connect() as connection:
+        result = await connection.execute(_newest_first(condition, since).limit(limit))
+        return [_to_logged_query(row) for row in result.mappings()]
+
+
+async def export(
+    engine: AsyncEngine, since: datetime | None, limit: int | None = None
+) -> AsyncIterator[LoggedQuery]:
+    """Stream records newest first without loading the whole log into memory."""
+    statement = _newest_first(EVERYTHING, since)
+    if limit is not None:
+        statement = statement.limit(limit)
+    async with engine.connect() as connection:
+        result = await connection.stream(statement)
+        async for row in result.mappings():
+            yield _to_logged_query(row)
