@@ -15,8 +15,12 @@ from bot.ask import Reply, ask
 from bot.console import run_console
 from bot.formatting import human_date, reply_text
 from bot.logs import configure_logging
+from bot.querylog import InvalidDatabaseURL, InvalidSetting, settings_from_env
+from bot.querylog.cli import add_log_subcommand, run_log_command
+from bot.querylog.migrations import SchemaTooNew
+from bot.runtime import run_bot
 from bot.settings import Settings, SettingsError, corpus_path
-from bot.telegram.app import PollingConflict, build_application, run_polling
+from bot.telegram.app import PollingConflict, Webhook
 from corpus import Corpus, CorpusError, load_corpus
 from retrieval.engine import AnswerEngine
 
@@ -36,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "log_command", None):
+        return run_log_command(args)
     try:
         return args.handler(args)
     except CommandError as error:
@@ -53,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="quotebot",
         description="Answer questions about source articles with verbatim quotations.",
     )
-    parser.set_defaults(handler=_default, corpus=None)
+    parser.set_defaults(handler=_default, corpus=None, webhook=False)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
@@ -67,9 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask_parser.add_argument("questions", nargs="*", metavar="QUESTION")
     ask_parser.set_defaults(handler=_ask)
 
-    run = commands.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
+    run = commands.add_parser("run", help="run the Telegram bot; needs TELEGRAM_BOT_TOKEN")
     _add_corpus_option(run)
+    run.add_argument(
+        "--webhook", action="store_true", help="receive updates by webhook (also when TELEGRAM_WEBHOOK_URL is set)"
+    )
     run.set_defaults(handler=_run)
+
+    add_log_subcommand(commands)
 
     corpus = commands.add_parser("corpus", help="list the loaded documents and any load warnings")
     _add_corpus_option(corpus)
@@ -99,17 +110,25 @@ def _run(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env(corpus=args.corpus)
         token = settings.require_token()
-    except SettingsError as error:
+        webhook = _webhook(settings) if args.webhook or settings.webhook_url else None
+        log_settings = settings_from_env()
+    except (SettingsError, InvalidSetting, InvalidDatabaseURL) as error:
         raise CommandError(str(error), EXIT_USAGE) from None
-    configure_logging(secrets=[token])
+    secrets = [token, settings.webhook_secret, log_settings.secret, log_settings.database_url.password]
+    configure_logging(secrets=[s for s in secrets if s], log_format=settings.log_format)
     engine = AnswerEngine(_load(args.corpus))
     try:
-        run_polling(build_application(settings, engine))
+        run_bot(settings, log_settings, engine, webhook)
     except InvalidToken:
         raise CommandError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
-    except PollingConflict as error:
+    except (PollingConflict, SchemaTooNew) as error:
         raise CommandError(str(error)) from None
     return EXIT_OK
+
+
+def _webhook(settings: Settings) -> Webhook:
+    url, secret = settings.require_webhook()
+    return Webhook(url=url, secret=secret, port=settings.port)
 
 
 def _chat(args: argparse.Namespace) -> int:

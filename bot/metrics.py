@@ -28,7 +28,10 @@ class Metrics:
             "quotebot_log_buffer_records", "Query-log records not yet written to the database", registry=self.registry
         )
         self.telegram_errors = Counter(
-            "quotebot_telegram_api_errors", "Errors from the Telegram Bot API, by kind", ["kind"], registry=self.registry
+            "quotebot_telegram_api_errors",
+            "Errors from the Telegram Bot API, by kind",
+            ["kind"],
+            registry=self.registry,
         )
         self.corpus_passages = Gauge("quotebot_corpus_passages", "Passages in the search index", registry=self.registry)
 

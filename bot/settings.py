@@ -31,6 +31,7 @@ class Settings:
     port: int = 8080
     metrics_port: int = 9090
     log_format: str = "text"
+    moderator_ids: frozenset[int] = frozenset()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, corpus: str | None = None) -> Settings:
@@ -44,6 +45,7 @@ class Settings:
             port=_port(environ, "PORT", 8080),
             metrics_port=_port(environ, "QUOTEBOT_METRICS_PORT", 9090),
             log_format=_choice(environ, "QUOTEBOT_LOG_FORMAT", ("text", "json")),
+            moderator_ids=_user_ids(environ, "MODERATOR_IDS"),
         )
 
     def require_token(self) -> str:
@@ -53,7 +55,6 @@ class Settings:
         if not _TOKEN_SHAPE.match(self.token):
             raise SettingsError("TELEGRAM_BOT_TOKEN is malformed; expected '<bot id>:<secret>' as issued by @BotFather")
         return self.token
-
 
     def require_webhook(self) -> tuple[str, str]:
         """The public webhook URL and its secret; webhook mode refuses to run without a secret."""
@@ -104,3 +105,10 @@ def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
     if raw not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
     return raw
+
+
+def _user_ids(environ: Mapping[str, str], name: str) -> frozenset[int]:
+    parts = [part.strip() for part in environ.get(name, "").split(",") if part.strip()]
+    if not all(part.isdigit() for part in parts):
+        raise SettingsError(f"{name} must be comma-separated numeric Telegram user ids")
+    return frozenset(int(part) for part in parts)

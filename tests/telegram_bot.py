@@ -5,29 +5,39 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from telegram.ext import Application
 
+from bot.metrics import Metrics
+from bot.querylog import QueryLog
 from bot.settings import Settings
-from bot.telegram.app import build_application, poll_until_stopped
+from bot.telegram.app import Webhook, build_application, serve_until_stopped
 from retrieval.engine import AnswerEngine
 from tests.conftest import SEEDS
 from tests.telegram_emulator import TelegramEmulator
 
 
+def bot_settings(emulator: TelegramEmulator, **changes: object) -> Settings:
+    """Settings pointing at the emulator; keyword arguments override single fields."""
+    return replace(Settings(corpus=SEEDS, token=emulator.token, base_url=emulator.base_url), **changes)
+
+
 @asynccontextmanager
-async def polling_quotebot(
-    emulator: TelegramEmulator, engine: AnswerEngine, rate_limit: int = 20
+async def running_quotebot(
+    emulator: TelegramEmulator,
+    engine: AnswerEngine,
+    query_log: QueryLog,
+    settings: Settings | None = None,
+    webhook: Webhook | None = None,
 ) -> AsyncIterator[Application]:
-    """Start polling, wait until the bot is listening, and stop it cleanly afterwards."""
-    settings = Settings(
-        corpus=SEEDS, token=emulator.token, base_url=emulator.base_url, rate_limit_per_minute=rate_limit
-    )
-    application = build_application(settings, engine)
+    """Start the bot, wait until it listens for updates, and stop it cleanly afterwards."""
+    application = build_application(settings or bot_settings(emulator), engine, query_log, Metrics())
     stop = asyncio.Event()
-    task = asyncio.create_task(poll_until_stopped(application, stop))
+    task = asyncio.create_task(serve_until_stopped(application, stop, webhook))
     await emulator.wait_for("setMyCommands")
-    await emulator.wait_for_long_poll()
+    if webhook is None:
+        await emulator.wait_for_long_poll()
     try:
         yield application
     finally:

@@ -8,17 +8,20 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
+from bot.querylog import QueryLog
 from retrieval.engine import AnswerEngine
 from tests.conftest import CARD_ANSWER, CARD_QUESTION
-from tests.telegram_bot import polling_quotebot
+from tests.telegram_bot import bot_settings, running_quotebot
 from tests.telegram_emulator import BOT_USERNAME, TelegramEmulator
 
 GROUP = -100200300
 
 
 @pytest.fixture
-async def quotebot(emulator: TelegramEmulator, engine: AnswerEngine) -> AsyncIterator[Application]:
-    async with polling_quotebot(emulator, engine) as application:
+async def quotebot(
+    emulator: TelegramEmulator, engine: AnswerEngine, sqlite_log: QueryLog
+) -> AsyncIterator[Application]:
+    async with running_quotebot(emulator, engine, sqlite_log) as application:
         yield application
 
 
@@ -30,7 +33,7 @@ def buttons(call) -> dict[str, str]:
 
 async def test_start_registers_the_command_menu(emulator: TelegramEmulator, quotebot: Application) -> None:
     [call] = [c for c in emulator.calls if c.method == "setMyCommands"]
-    assert [c["command"] for c in call.params["commands"]] == ["ask", "sources", "help", "start"]
+    assert [c["command"] for c in call.params["commands"]] == ["ask", "sources", "help", "start", "forget"]
 
 
 async def test_start_help_and_sources_describe_the_bot(emulator: TelegramEmulator, quotebot: Application) -> None:
@@ -200,9 +203,9 @@ async def test_polling_recovers_after_a_502_on_get_updates(emulator: TelegramEmu
 
 
 async def test_readers_beyond_the_rate_limit_are_told_politely_once(
-    emulator: TelegramEmulator, engine: AnswerEngine
+    emulator: TelegramEmulator, engine: AnswerEngine, sqlite_log: QueryLog
 ) -> None:
-    async with polling_quotebot(emulator, engine, rate_limit=3):
+    async with running_quotebot(emulator, engine, sqlite_log, bot_settings(emulator, rate_limit_per_minute=3)):
         for _ in range(6):
             emulator.send_text(CARD_QUESTION)
         emulator.send_text(CARD_QUESTION, user_id=777)

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 from telegram import Bot
 from telegram.error import Conflict
@@ -16,9 +17,16 @@ from tests.conftest import CARD_ANSWER, CARD_QUESTION, REPOSITORY
 from tests.telegram_emulator import TelegramEmulator
 
 
-def start_quotebot(emulator: TelegramEmulator, *args: str) -> subprocess.Popen[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "QUOTEBOT_"))}
-    environment.update(TELEGRAM_BOT_TOKEN=emulator.token, TELEGRAM_BASE_URL=emulator.base_url)
+def start_quotebot(emulator: TelegramEmulator, data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    """`quotebot ARGS` against the emulator, with its data (query log) under `data_dir`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "QUOTEBOT_", "DATABASE_URL"))}
+    environment.update(
+        TELEGRAM_BOT_TOKEN=emulator.token,
+        TELEGRAM_BASE_URL=emulator.base_url,
+        QUOTEBOT_DATA_DIR=str(data_dir),
+        QUOTEBOT_METRICS_PORT="0",
+        **env,
+    )
     return subprocess.Popen(
         [QUOTEBOT, *args], cwd=REPOSITORY, env=environment, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -36,16 +44,25 @@ def test_malformed_token_is_refused_without_echoing_it() -> None:
     assert "malformed" in run.stderr and "not-a-token-secret-value" not in run.stderr
 
 
-def test_token_rejected_by_telegram_is_a_clear_failure_that_hides_the_token(emulator: TelegramEmulator) -> None:
+def test_token_rejected_by_telegram_is_a_clear_failure_that_hides_the_token(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
     wrong = "123456:" + "W" * 35
-    run = run_quotebot("run", env={"TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_BASE_URL": emulator.base_url})
+    environment = {
+        "TELEGRAM_BOT_TOKEN": wrong,
+        "TELEGRAM_BASE_URL": emulator.base_url,
+        "QUOTEBOT_DATA_DIR": str(tmp_path),
+    }
+    run = run_quotebot("run", env=environment)
     assert run.returncode == 1
     assert "Telegram rejected TELEGRAM_BOT_TOKEN" in run.stderr
     assert wrong not in run.stderr and "W" * 35 not in run.stderr and "Traceback" not in run.stderr
 
 
-def test_bot_answers_then_stops_cleanly_on_sigterm_without_logging_the_token(emulator: TelegramEmulator) -> None:
-    process = start_quotebot(emulator)
+def test_bot_answers_then_stops_cleanly_on_sigterm_without_logging_the_token(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    process = start_quotebot(emulator, tmp_path)
     emulator.wait_for_sync("setMyCommands", timeout=30)
     emulator.send_text(CARD_QUESTION)
     assert CARD_ANSWER in emulator.wait_for_sync("sendMessage", timeout=10).result["text"]
@@ -58,17 +75,19 @@ def test_bot_answers_then_stops_cleanly_on_sigterm_without_logging_the_token(emu
     assert emulator.token not in stderr and emulator.token.split(":")[1] not in stderr
 
 
-def test_plain_quotebot_with_a_token_runs_the_bot_and_stops_on_sigint(emulator: TelegramEmulator) -> None:
-    process = start_quotebot(emulator)
+def test_plain_quotebot_with_a_token_runs_the_bot_and_stops_on_sigint(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    process = start_quotebot(emulator, tmp_path)
     emulator.wait_for_sync("setMyCommands", timeout=30)
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=10)
     assert process.returncode == 0
 
 
-async def test_second_poller_fails_with_a_clear_message(emulator: TelegramEmulator) -> None:
+async def test_second_poller_fails_with_a_clear_message(emulator: TelegramEmulator, tmp_path: Path) -> None:
     async with Bot(emulator.token, base_url=emulator.base_url) as other:
-        process = start_quotebot(emulator, "run")
+        process = start_quotebot(emulator, tmp_path, "run")
         deadline = time.monotonic() + 30
         while process.poll() is None and time.monotonic() < deadline:
             with contextlib.suppress(Conflict):

@@ -1,20 +1,14 @@
 """The query log: every question the bot receives, for moderation and for improving answers."""
 
-from bot.querylog.callback_data import (
-    FEEDBACK_CALLBACK_PATTERN,
-    feedback_callback_data,
-    parse_feedback_callback_data,
-)
 from bot.querylog.database_url import InvalidDatabaseURL
 from bot.querylog.pseudonym import ReaderPseudonyms
 from bot.querylog.query_log import QueryLog, WriterTuning
 from bot.querylog.record import Channel, LoggedQuery, QueryRecord, ReviewStatus, Vote
-from bot.querylog.record_id import new_record_id
+from bot.querylog.record_id import is_record_id, new_record_id
 from bot.querylog.settings import InvalidSetting, LogSettings, settings_from_env
 from bot.querylog.stats import LogStats, PeriodStats
 
 __all__ = [
-    "FEEDBACK_CALLBACK_PATTERN",
     "Channel",
     "InvalidDatabaseURL",
     "InvalidSetting",
@@ -28,8 +22,7 @@ __all__ = [
     "ReviewStatus",
     "Vote",
     "WriterTuning",
-    "feedback_callback_data",
+    "is_record_id",
     "new_record_id",
-    "parse_feedback_callback_data",
     "settings_from_env",
 ]

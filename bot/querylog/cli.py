@@ -127,13 +127,3 @@ def run_log_command(args: argparse.Namespace) -> int:
         print(f"quotebot log: cannot read the query log at {where}: {describe_error(error)}", file=sys.stderr)
         return 1
     return 0
-
-
-def _standalone(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="quotebot")
-    add_log_subcommand(parser.add_subparsers(dest="command", required=True))
-    return run_log_command(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(_standalone())

@@ -39,9 +39,7 @@ class Segment:
 
 
 def _segment_files(directory: Path) -> list[Path]:
-    return sorted(
-        path for path in directory.iterdir() if path.stem.isdigit() and path.suffix == _SEGMENT_SUFFIX
-    )
+    return sorted(path for path in directory.iterdir() if path.stem.isdigit() and path.suffix == _SEGMENT_SUFFIX)
 
 
 def _fsync_path(path: Path) -> None:

@@ -154,8 +154,7 @@ class TableRows:
         if self._quote_width is not None:
             sizes.append(self._quote_width)
         self._out.write(
-            _GAP.join(fit(cell, size) for cell, size in zip(cells[: len(sizes)], sizes, strict=True)).rstrip()
-            + "\n"
+            _GAP.join(fit(cell, size) for cell, size in zip(cells[: len(sizes)], sizes, strict=True)).rstrip() + "\n"
         )
 
     def write(self, record: LoggedQuery) -> None:

@@ -95,9 +95,7 @@ class QueryLog:
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
-    async def start(
-        cls, settings: LogSettings | None = None, tuning: WriterTuning = WriterTuning()
-    ) -> "QueryLog":
+    async def start(cls, settings: LogSettings | None = None, tuning: WriterTuning = WriterTuning()) -> "QueryLog":
         """Open the journal, migrate the schema if the database answers, and start the writer.
 
         An unreachable database does not stop the bot from starting: records wait in the journal.
@@ -107,9 +105,7 @@ class QueryLog:
         pseudonyms = ReaderPseudonyms(load_or_create_secret(settings.data_dir, settings.secret))
         journal = Journal(settings.data_dir / JOURNAL_DIR_NAME)
         journal.open()
-        log = cls(
-            create_log_engine(settings.database_url), journal, pseudonyms, settings.retention_days, tuning
-        )
+        log = cls(create_log_engine(settings.database_url), journal, pseudonyms, settings.retention_days, tuning)
         try:
             await log._ensure_schema()
         except SchemaTooNew:
@@ -167,6 +163,20 @@ class QueryLog:
         waiting_ids = {op.record.id for op in removed if isinstance(op, Insert)}
         deleted = self._enqueue_awaited(Forget(new_record_id(), reader))
         return asyncio.ensure_future(_count_forgotten(waiting_ids, deleted))
+
+    def pending_ops(self) -> int:
+        """Ops this process has queued that are not in the database yet (the backlog operators watch)."""
+        oldest = self._oldest_pending_seq()
+        return 0 if oldest == math.inf else int(self._seq - oldest + 1)
+
+    def accepting(self) -> bool:
+        """False only when the journal refuses writes and the memory queue is full: records would be lost."""
+        return len(self._unjournaled) < self._tuning.memory_limit
+
+    async def question_of(self, record_id: str) -> str | None:
+        """The question text of a stored record, so another worker can serve a More press."""
+        await self._ensure_schema()
+        return await reads.question_of(self.engine, record_id)
 
     async def purge_older_than(self, days: int) -> int:
         """Delete records older than `days` days and return how many went."""
@@ -243,9 +253,7 @@ class QueryLog:
                 logger.error("query log: journal write failed (%s); keeping the op in memory", error)
                 self._unjournaled.append((self._seq, op))
                 return True
-            logger.error(
-                "query log: journal write failed (%s) and the memory queue is full; op dropped", error
-            )
+            logger.error("query log: journal write failed (%s) and the memory queue is full; op dropped", error)
             return False
 
     def _enqueue_awaited(self, op: SetFeedback | Review | Forget) -> "asyncio.Future[OpResult]":
@@ -320,10 +328,7 @@ class QueryLog:
                     self._journal.finish(segment)
             return True
         if self._unjournaled:
-            batch = [
-                self._unjournaled.popleft()
-                for _ in range(min(self._tuning.batch_size, len(self._unjournaled)))
-            ]
+            batch = [self._unjournaled.popleft() for _ in range(min(self._tuning.batch_size, len(self._unjournaled)))]
             self._in_flight_seq = batch[0][0]
             try:
                 self._resolve(await apply_ops(self.engine, [op for _, op in batch]))

@@ -57,9 +57,7 @@ async def newest(
         return [_to_logged_query(row) for row in result.mappings()]
 
 
-async def export(
-    engine: AsyncEngine, since: datetime | None, limit: int | None = None
-) -> AsyncIterator[LoggedQuery]:
+async def export(engine: AsyncEngine, since: datetime | None, limit: int | None = None) -> AsyncIterator[LoggedQuery]:
     """Stream records newest first without loading the whole log into memory."""
     statement = _newest_first(EVERYTHING, since)
     if limit is not None:
@@ -68,3 +66,9 @@ async def export(
         result = await connection.stream(statement)
         async for row in result.mappings():
             yield _to_logged_query(row)
+
+
+async def question_of(engine: AsyncEngine, record_id: str) -> str | None:
+    """The question of one record, or None when there is no such record."""
+    async with engine.connect() as connection:
+        return (await connection.execute(select(_c.question).where(_c.id == record_id))).scalar_one_or_none()

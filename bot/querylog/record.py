@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.querylog.record_id import is_record_id, new_record_id
@@ -37,7 +37,7 @@ class ReviewStatus(StrEnum):
 
 def utc_now() -> datetime:
     """Return the current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def clean_text(text: str) -> str:
@@ -79,9 +79,7 @@ class QueryRecord:
         if self.created_at.tzinfo is None:
             raise ValueError("created_at must be timezone-aware")
         if len(self.chat_type) > CHAT_TYPE_MAX or len(self.passage_id or "") > PASSAGE_ID_MAX:
-            raise ValueError(
-                f"chat_type is at most {CHAT_TYPE_MAX} and passage_id {PASSAGE_ID_MAX} characters"
-            )
+            raise ValueError(f"chat_type is at most {CHAT_TYPE_MAX} and passage_id {PASSAGE_ID_MAX} characters")
         if self.latency_ms is not None and not 0 <= self.latency_ms < 2**31:
             raise ValueError("latency_ms must be a non-negative 32-bit number")
         object.__setattr__(self, "channel", Channel(self.channel))

@@ -1,7 +1,7 @@
 """Parse the CLI's --since: an ISO date or time (UTC unless it says otherwise) or a duration back from now."""
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 _DURATION = re.compile(r"(\d+)\s*([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -14,7 +14,7 @@ def parse_since(text: str, now: datetime) -> datetime:
     if duration:
         return now - timedelta(**{_UNITS[duration.group(2)]: int(duration.group(1))})
     try:
-        return datetime.combine(date.fromisoformat(cleaned), time(), tzinfo=timezone.utc)
+        return datetime.combine(date.fromisoformat(cleaned), time(), tzinfo=UTC)
     except ValueError:
         pass
     try:
@@ -24,4 +24,4 @@ def parse_since(text: str, now: datetime) -> datetime:
             f"{text!r} is neither an ISO date (2024-05-01), an ISO time (2024-05-01T08:00) "
             "nor a duration (30m, 12h, 7d, 2w)"
         ) from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -6,7 +6,7 @@ Days are UTC days; "last 7 days" is the 168 hours before `now`.
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -81,11 +81,7 @@ async def _median_latency(connection: AsyncConnection, since: datetime, now: dat
     if count == 0:
         return None
     middle = await connection.execute(
-        select(_c.latency_ms)
-        .where(*timed)
-        .order_by(_c.latency_ms)
-        .offset((count - 1) // 2)
-        .limit(2 - count % 2)
+        select(_c.latency_ms).where(*timed).order_by(_c.latency_ms).offset((count - 1) // 2).limit(2 - count % 2)
     )
     values = [float(value) for value in middle.scalars()]
     return sum(values) / len(values)
@@ -93,7 +89,7 @@ async def _median_latency(connection: AsyncConnection, since: datetime, now: dat
 
 async def compute_stats(engine: AsyncEngine, now: datetime, top: int = 10) -> LogStats:
     """Compute today's and the last 7 days' figures as of `now`."""
-    now = now.astimezone(timezone.utc)
+    now = now.astimezone(UTC)
     today_start = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
     week_start = now - timedelta(days=7)
     async with engine.connect() as connection:

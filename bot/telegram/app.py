@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -23,8 +22,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.metrics import Metrics
+from bot.querylog import QueryLog
 from bot.settings import Settings
-from bot.telegram import handlers
+from bot.telegram import handlers, moderation
 from bot.telegram.ratelimit import ReaderRateLimit
 from bot.telegram.services import SERVICES_KEY, BotServices
 from retrieval.engine import AnswerEngine
@@ -36,7 +37,16 @@ COMMANDS = [
     BotCommand("sources", "List the sources and their dates"),
     BotCommand("help", "How to ask, in chats, groups and inline"),
     BotCommand("start", "What this bot does"),
+    BotCommand("forget", "Delete the questions you asked from the log"),
 ]
+MODERATOR_COMMANDS = {
+    "recent": moderation.recent,
+    "unanswered": moderation.unanswered,
+    "flagged": moderation.flagged,
+    "stats": moderation.stats,
+    "export": moderation.export,
+    "review": moderation.review,
+}
 # Long-poll for this many seconds per getUpdates call; stop() interrupts it.
 POLL_TIMEOUT = 10
 MAX_START_DELAY = 30.0
@@ -46,7 +56,7 @@ class PollingConflict(Exception):
     """Another process is polling with the same token; Telegram allows exactly one."""
 
 
-def build_application(settings: Settings, engine: AnswerEngine) -> Application:
+def build_application(settings: Settings, engine: AnswerEngine, query_log: QueryLog, metrics: Metrics) -> Application:
     """The Application with every handler registered; nothing is sent to Telegram until it starts."""
     application = (
         ApplicationBuilder()
@@ -56,7 +66,13 @@ def build_application(settings: Settings, engine: AnswerEngine) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .build()
     )
-    application.bot_data[SERVICES_KEY] = BotServices(engine, ReaderRateLimit(settings.rate_limit_per_minute))
+    application.bot_data[SERVICES_KEY] = BotServices(
+        engine=engine,
+        query_log=query_log,
+        metrics=metrics,
+        rate_limit=ReaderRateLimit(settings.rate_limit_per_minute),
+        moderator_ids=settings.moderator_ids,
+    )
     add_handlers(application)
     return application
 
@@ -70,6 +86,9 @@ def add_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("help", handlers.help_command, filters=not_channel))
     application.add_handler(CommandHandler("sources", handlers.sources, filters=not_channel))
     application.add_handler(CommandHandler("ask", handlers.ask_command, filters=not_channel))
+    application.add_handler(CommandHandler("forget", handlers.forget, filters=not_channel))
+    for name, handler in MODERATOR_COMMANDS.items():
+        application.add_handler(CommandHandler(name, handler, filters=not_channel))
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
@@ -122,7 +141,7 @@ async def serve_until_stopped(application: Application, stop: asyncio.Event, web
     conflict: list[Conflict] = []
 
     def on_polling_error(error: TelegramError) -> None:
-        on_telegram_error(application, error)
+        application.bot_data[SERVICES_KEY].metrics.observe_telegram_error(error)
         if isinstance(error, Conflict):
             conflict.append(error)
             stop.set()
@@ -161,16 +180,3 @@ async def serve_until_stopped(application: Application, stop: asyncio.Event, web
             "another quotebot (or another program) is already polling with this token; Telegram allows one "
             "poller per bot — stop the other one, or use webhook mode to run several workers"
         )
-
-
-def run_polling(application: Application) -> None:
-    """Block until SIGINT or SIGTERM, then stop cleanly."""
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await poll_until_stopped(application, stop)
-
-    asyncio.run(main())

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from html import escape
+import time
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -14,14 +15,16 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.ask import Reply, ask
 from bot.formatting import human_date
+from bot.querylog import Channel, QueryRecord, Vote
 from bot.telegram import replies
 from bot.telegram.addressing import addressed_question, command_argument
-from bot.telegram.buttons import FEEDBACK, MORE, UP, answer_keyboard, parse_press
-from bot.telegram.services import BotServices, services
+from bot.telegram.buttons import FEEDBACK, answer_keyboard, parse_press
+from bot.telegram.services import LOG_WAIT_SECONDS, BotServices, services
 from retrieval.engine import Refusal
 
 logger = logging.getLogger(__name__)
@@ -77,17 +80,21 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str) -> None:
-    """Rate-limit, answer, and reply with the quote and its buttons (or an honest refusal)."""
+    """Rate-limit, answer, log, and reply with the quote and its buttons (or an honest refusal)."""
     message = update.effective_message
     if not await _within_rate_limit(update, context):
         return
     bot_services = services(context)
+    started = time.perf_counter()
     reply = ask(bot_services.engine, raw, top=2)
-    text, keyboard = _reply_content(reply, bot_services)
+    record_id = _log_question(update, bot_services, reply, started)
+    text, keyboard = _reply_content(reply, bot_services, record_id)
     await message.reply_html(text, reply_markup=keyboard, do_quote=_quote_in(message))
 
 
-def _reply_content(reply: Reply, bot_services: BotServices) -> tuple[str, InlineKeyboardMarkup | None]:
+def _reply_content(
+    reply: Reply, bot_services: BotServices, record_id: str | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
     answer = reply.answer
     truncated = reply.question.truncated
     if answer is None:
@@ -96,30 +103,61 @@ def _reply_content(reply: Reply, bot_services: BotServices) -> tuple[str, Inline
         return replies.NO_TERMS, None
     if answer.refusal is Refusal.NOT_COVERED:
         return replies.not_covered_html(bot_services.engine.corpus.documents, truncated), None
-    record_id = bot_services.new_record_id()
     bot_services.questions.remember(record_id, reply.question.text)
     next_rank = 1 if len(answer.results) > 1 else None
     return replies.answer_html(answer.results[0], truncated), answer_keyboard(record_id, next_rank)
 
 
+def _log_question(update: Update, bot_services: BotServices, reply: Reply, started: float) -> str | None:
+    """Record the question before replying, so a failed reply never loses it; returns the record id."""
+    if reply.answer is None or update.effective_user is None:
+        return None
+    seconds = time.perf_counter() - started
+    answered = reply.answer.answered
+    best = reply.answer.results[0] if answered else None
+    channel = _channel(update)
+    bot_services.metrics.observe_question(channel, answered, seconds)
+    return bot_services.query_log.submit(
+        QueryRecord(
+            channel=channel,
+            reader=bot_services.reader(update.effective_user.id),
+            chat_type=_chat_type(update),
+            question=reply.question.text,
+            answered=answered,
+            passage_id=best.passage.passage_id if best else None,
+            score=best.score if best else None,
+            quote=best.quote if best else None,
+            latency_ms=round(seconds * 1000),
+        )
+    )
+
+
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """More shows the next passage for the same question; 👍/👎 are acknowledged."""
+    """More shows the next passage for the same question; 👍/👎 are stored with the logged question."""
     query = update.callback_query
     press = parse_press(query.data)
     if press is None:
         await query.answer("This button is no longer valid.")
         return
     if press.kind == FEEDBACK:
-        await query.answer("Thanks — noted 👍" if press.value == UP else "Thanks — noted. We'll look at it.")
+        bot_services = services(context)
+        vote = Vote(press.value)
+        stored = bot_services.query_log.set_feedback(press.record_id, bot_services.reader(query.from_user.id), vote)
+        stored.add_done_callback(_log_feedback_failure)
+        await query.answer("Thanks — noted 👍" if vote is Vote.UP else "Thanks — noted. We'll look at it.")
         return
-    if press.kind == MORE:
-        await _show_more(update, context, press.record_id, int(press.value))
+    await _show_more(update, context, press.record_id, int(press.value))
+
+
+def _log_feedback_failure(stored: asyncio.Future) -> None:
+    if not stored.cancelled() and stored.exception() is not None:
+        logger.error("Could not store feedback", exc_info=stored.exception())
 
 
 async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, record_id: str, rank: int) -> None:
     query = update.callback_query
     bot_services = services(context)
-    question = bot_services.questions.recall(record_id)
+    question = bot_services.questions.recall(record_id) or await _stored_question(bot_services, record_id)
     if question is None:
         await query.answer("I no longer remember that question — please ask it again.", show_alert=True)
         return
@@ -139,6 +177,27 @@ async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, record_
     )
 
 
+async def _stored_question(bot_services: BotServices, record_id: str) -> str | None:
+    """Another worker (or an earlier run) may have logged the question; its text is in the database."""
+    try:
+        return await asyncio.wait_for(bot_services.query_log.question_of(record_id), timeout=LOG_WAIT_SECONDS)
+    except Exception as error:
+        logger.warning("Could not look up question %s in the query log: %s", record_id, error)
+        return None
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/forget: delete every logged question of this reader and say how many."""
+    bot_services = services(context)
+    deleting = bot_services.query_log.forget(bot_services.reader(update.effective_user.id))
+    try:
+        count = await asyncio.wait_for(asyncio.shield(deleting), timeout=LOG_WAIT_SECONDS)
+    except TimeoutError:
+        await update.effective_message.reply_html(replies.FORGET_PENDING)
+        return
+    await update.effective_message.reply_html(replies.forgotten_html(count))
+
+
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """@bot <question> in any chat: up to five quotes to pick from."""
     query = update.inline_query
@@ -154,7 +213,10 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             button=InlineQueryResultsButton("Too many questions — wait a moment", start_parameter="slow"),
         )
         return
-    reply = ask(services(context).engine, query.query, top=INLINE_RESULTS)
+    bot_services = services(context)
+    started = time.perf_counter()
+    reply = ask(bot_services.engine, query.query, top=INLINE_RESULTS)
+    _log_question(update, bot_services, reply, started)
     if reply.answer is None or not reply.answer.answered:
         await query.answer([], button=InlineQueryResultsButton("The sources don't cover that", start_parameter="help"))
         return
@@ -173,12 +235,14 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure (the token is redacted by the log formatter) and tell the reader, if there is one."""
     logger.error("Failed to handle an update", exc_info=context.error)
+    if isinstance(context.error, TelegramError):
+        services(context).metrics.observe_telegram_error(context.error)
     if not isinstance(update, Update):
         return
     if update.callback_query:
         await update.callback_query.answer(replies.SOMETHING_WRONG)
     elif update.effective_message and update.effective_chat:
-        await context.bot.send_message(update.effective_chat.id, escape(replies.SOMETHING_WRONG))
+        await context.bot.send_message(update.effective_chat.id, replies.SOMETHING_WRONG)
 
 
 async def _within_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -189,6 +253,18 @@ async def _within_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if limit.should_warn(user.id) and update.effective_message:
         await update.effective_message.reply_html(replies.rate_limited_html(limit.retry_after(user.id)))
     return False
+
+
+def _channel(update: Update) -> Channel:
+    if update.inline_query:
+        return Channel.INLINE
+    return Channel.PRIVATE if update.effective_chat.type == ChatType.PRIVATE else Channel.GROUP
+
+
+def _chat_type(update: Update) -> str:
+    if update.inline_query:
+        return update.inline_query.chat_type or "unknown"
+    return update.effective_chat.type
 
 
 def _quote_in(message: Message) -> bool:

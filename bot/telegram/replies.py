@@ -25,6 +25,10 @@ NO_TERMS = (
 NOT_TEXT = f"I can only read text questions. Try: <i>{escape(EXAMPLE_QUESTION)}</i>"
 ASK_USAGE = f"Put your question after the command, for example: <code>/ask {escape(EXAMPLE_QUESTION)}</code>"
 UNKNOWN_COMMAND = "I don't know that command. /help says what I can do."
+FORGET_PENDING = (
+    "Your logged questions will be deleted as soon as the log database is reachable again; "
+    "nothing more is needed from you."
+)
 SOMETHING_WRONG = "Sorry, something went wrong while answering. Please try again in a moment."
 
 
@@ -121,3 +125,10 @@ def sources_html(documents: Sequence[Document]) -> str:
 def rate_limited_html(seconds: int) -> str:
     """The polite message for a reader who asks faster than the configured limit."""
     return f"You're asking faster than I can keep up with. Please wait about {seconds} seconds and ask again."
+
+
+def forgotten_html(count: int) -> str:
+    """/forget's answer: how many logged questions were deleted."""
+    if count == 0:
+        return "I had no logged questions of yours. Nothing was deleted."
+    return f"Done: I deleted your {count} logged question{'s' if count != 1 else ''}."

@@ -1,17 +1,20 @@
-"""What the handlers share: the engine and the per-reader state, kept in the Application's bot_data."""
+"""What the handlers share: the engine, the query log, metrics and per-reader state, kept in bot_data."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 
 from telegram.ext import ContextTypes
 
+from bot.metrics import Metrics
+from bot.querylog import QueryLog
 from bot.telegram.memory import RecentQuestions
 from bot.telegram.ratelimit import ReaderRateLimit
 from retrieval.engine import AnswerEngine
 
 SERVICES_KEY = "quotebot"
+# How long a reader or moderator waits on the log database before being told the change happens later.
+LOG_WAIT_SECONDS = 5.0
 
 
 @dataclass(slots=True)
@@ -19,12 +22,15 @@ class BotServices:
     """One instance per running bot."""
 
     engine: AnswerEngine
+    query_log: QueryLog
+    metrics: Metrics
     rate_limit: ReaderRateLimit
+    moderator_ids: frozenset[int] = frozenset()
     questions: RecentQuestions = field(default_factory=RecentQuestions)
 
-    def new_record_id(self) -> str:
-        """A short id for one asked question, carried in its buttons' callback data."""
-        return secrets.token_urlsafe(9)
+    def reader(self, user_id: int) -> str:
+        """The reader's pseudonym: the only form in which a Telegram user id reaches the log."""
+        return self.query_log.pseudonyms.of(user_id)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

@@ -5,9 +5,8 @@ import json
 import sys
 from pathlib import Path
 
-from querylog_helpers import FAST, make_record, settings_for
-
 from bot.querylog import QueryLog
+from tests.querylog_helpers import FAST, make_record, settings_for
 
 
 async def main(url: str, data_dir: Path, count: int) -> None:

@@ -1,20 +1,19 @@
 """`quotebot log ...` as a moderator runs it: a real process reading DATABASE_URL like the bot."""
 
-import argparse
 import csv
 import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from querylog_helpers import FAST, Backend, ago, free_port, make_record, settings_for
 
+from bot.cli import main
 from bot.querylog import QueryLog, Vote
-from bot.querylog.cli import add_log_subcommand, run_log_command
 from bot.querylog.output import EXPORT_FIELDS, display_width
+from tests.cli_runner import QUOTEBOT
+from tests.querylog_helpers import FAST, Backend, ago, free_port, make_record, settings_for
 
 FORMULA = '=HYPERLINK("http://127.0.0.1/x","click")'
 LONG = "Why " + "exactly " * 40 + "did the bridge fall?"
@@ -22,10 +21,8 @@ HOSTILE = "red\x1b[31m text\nsecond line \u202eevil"
 WIDE = "橋はいつ建てられましたか。" * 3
 
 
-def quotebot_log(
-    *args: str, database_url: str, data_dir: Path, columns: int = 80
-) -> subprocess.CompletedProcess[str]:
-    """Run the log CLI the way the console script will (the lead swaps in `quotebot log`)."""
+def quotebot_log(*args: str, database_url: str, data_dir: Path, columns: int = 80) -> subprocess.CompletedProcess[str]:
+    """Run `quotebot log ...` through the installed console script."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -33,7 +30,7 @@ def quotebot_log(
         "COLUMNS": str(columns),
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot.querylog.cli", "log", *args],
+        [QUOTEBOT, "log", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -44,13 +41,11 @@ def quotebot_log(
 def run_in_process(
     args: list[str], database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch, columns: int = 80
 ) -> int:
-    """Mount the log commands on a parser as bot/cli.py does, and run one."""
+    """Run `quotebot log ...` in this process, through the real command-line entry point."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("QUOTEBOT_DATA_DIR", str(data_dir))
     monkeypatch.setenv("COLUMNS", str(columns))
-    parser = argparse.ArgumentParser(prog="quotebot")
-    add_log_subcommand(parser.add_subparsers(dest="command", required=True))
-    return run_log_command(parser.parse_args(["log", *args]))
+    return main(["log", *args])
 
 
 @pytest.fixture
@@ -102,19 +97,11 @@ def test_export_jsonl_keeps_text_exactly(filled: dict[str, str], backend: Backen
     assert by_id[filled["formula"]]["question"] == FORMULA and by_id[filled["formula"]]["answered"] is False
     assert by_id[filled["hostile"]]["question"] == HOSTILE
     assert by_id[filled["hostile"]]["review_note"] == "-1 quote is wrong"
-    assert (
-        set(rows[0]) == set(EXPORT_FIELDS)
-        and rows[0]["channel"] == "private"
-        and len(rows[0]["reader"]) == 32
-    )
+    assert set(rows[0]) == set(EXPORT_FIELDS) and rows[0]["channel"] == "private" and len(rows[0]["reader"]) == 32
 
 
-def test_table_fits_the_terminal_and_cannot_drive_it(
-    filled: dict[str, str], backend: Backend, data_dir: Path
-) -> None:
-    result = quotebot_log(
-        "export", "--format", "table", database_url=backend.url, data_dir=data_dir, columns=80
-    )
+def test_table_fits_the_terminal_and_cannot_drive_it(filled: dict[str, str], backend: Backend, data_dir: Path) -> None:
+    result = quotebot_log("export", "--format", "table", database_url=backend.url, data_dir=data_dir, columns=80)
     assert result.returncode == 0, result.stderr
     _assert_safe_table(result.stdout, columns=80, rows=4)
 
@@ -234,7 +221,7 @@ async def test_piping_into_head_ends_quietly(tmp_path: Path) -> None:
 
     env = {**os.environ, "DATABASE_URL": url, "QUOTEBOT_DATA_DIR": str(tmp_path / "data")}
     pipeline = subprocess.run(
-        f"{sys.executable} -m bot.querylog.cli log export --format jsonl | head -n 1",
+        f"{QUOTEBOT} log export --format jsonl | head -n 1",
         shell=True,
         env=env,
         capture_output=True,

@@ -1,21 +1,17 @@
 """Configuration, pseudonyms, ids and parsing that the bot and the CLI rely on (no database needed)."""
 
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from querylog_helpers import PSEUDONYMS, make_record
 
 from bot.querylog import (
     Channel,
     InvalidDatabaseURL,
     InvalidSetting,
     QueryRecord,
-    Vote,
-    feedback_callback_data,
     new_record_id,
-    parse_feedback_callback_data,
     settings_from_env,
 )
 from bot.querylog.database_url import redact, to_async_url
@@ -26,6 +22,7 @@ from bot.querylog.pseudonym import (
     load_or_create_secret,
 )
 from bot.querylog.since import parse_since
+from tests.querylog_helpers import PSEUDONYMS, make_record
 
 
 @pytest.mark.parametrize(
@@ -122,9 +119,7 @@ def test_pseudonyms_are_stable_per_secret_and_hide_the_user_id() -> None:
 
 def test_a_record_refuses_a_raw_telegram_id_as_reader() -> None:
     with pytest.raises(ValueError, match="pseudonym"):
-        QueryRecord(
-            channel=Channel.PRIVATE, reader="123456789", chat_type="private", question="q", answered=False
-        )
+        QueryRecord(channel=Channel.PRIVATE, reader="123456789", chat_type="private", question="q", answered=False)
 
 
 def test_a_record_refuses_values_the_database_would_refuse() -> None:
@@ -141,30 +136,20 @@ def test_record_ids_sort_by_time_and_are_unique() -> None:
     assert make_record().id > new_record_id(now_ms=1_700_000_000_000)
 
 
-def test_feedback_buttons_carry_the_record_id_within_telegrams_limit() -> None:
-    record_id = make_record().id
-    for vote in Vote:
-        data = feedback_callback_data(record_id, vote)
-        assert len(data.encode()) <= 64
-        assert parse_feedback_callback_data(data) == (record_id, vote)
-    assert parse_feedback_callback_data("fb:up:not-a-record") is None
-    assert parse_feedback_callback_data("something else") is None
-
-
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("7d", datetime(2025, 3, 3, 12, 0, tzinfo=timezone.utc)),
-        ("12h", datetime(2025, 3, 10, 0, 0, tzinfo=timezone.utc)),
-        ("30m", datetime(2025, 3, 10, 11, 30, tzinfo=timezone.utc)),
-        ("2w", datetime(2025, 2, 24, 12, 0, tzinfo=timezone.utc)),
-        ("2025-03-01", datetime(2025, 3, 1, tzinfo=timezone.utc)),
-        ("2025-03-01T08:15", datetime(2025, 3, 1, 8, 15, tzinfo=timezone.utc)),
-        ("2025-03-01T08:15+02:00", datetime(2025, 3, 1, 6, 15, tzinfo=timezone.utc)),
+        ("7d", datetime(2025, 3, 3, 12, 0, tzinfo=UTC)),
+        ("12h", datetime(2025, 3, 10, 0, 0, tzinfo=UTC)),
+        ("30m", datetime(2025, 3, 10, 11, 30, tzinfo=UTC)),
+        ("2w", datetime(2025, 2, 24, 12, 0, tzinfo=UTC)),
+        ("2025-03-01", datetime(2025, 3, 1, tzinfo=UTC)),
+        ("2025-03-01T08:15", datetime(2025, 3, 1, 8, 15, tzinfo=UTC)),
+        ("2025-03-01T08:15+02:00", datetime(2025, 3, 1, 6, 15, tzinfo=UTC)),
     ],
 )
 def test_since_accepts_dates_times_and_durations(text: str, expected: datetime) -> None:
-    assert parse_since(text, now=datetime(2025, 3, 10, 12, 0, tzinfo=timezone.utc)) == expected
+    assert parse_since(text, now=datetime(2025, 3, 10, 12, 0, tzinfo=UTC)) == expected
 
 
 def test_fit_cuts_by_terminal_columns() -> None:

@@ -10,7 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from querylog_helpers import (
+
+from bot.querylog import QueryLog, Vote
+from bot.querylog.ops import Insert, SetFeedback, encode
+from tests.conftest import REPOSITORY
+from tests.querylog_helpers import (
     FAST,
     PSEUDONYMS,
     Backend,
@@ -20,11 +24,6 @@ from querylog_helpers import (
     pg_url,
     settings_for,
 )
-
-from bot.querylog import QueryLog, Vote
-from bot.querylog.ops import Insert, SetFeedback, encode
-
-HERE = Path(__file__).parent
 
 
 async def _eventually(condition: Callable[[], bool], what: str) -> None:
@@ -65,10 +64,7 @@ async def test_records_wait_out_a_database_outage(
     assert await votes is True and await review is True
     assert sorted(await _stored_ids(direct_url, tmp_path / "reader")) == sorted([before.id, *during])
     [flagged_before, flagged_during] = sorted(await log.flagged(), key=lambda record: record.question)
-    assert (
-        flagged_before.feedback is Vote.DOWN
-        and flagged_during.review_note == "checked while the database was down"
-    )
+    assert flagged_before.feedback is Vote.DOWN and flagged_during.review_note == "checked while the database was down"
     await log.close()
 
 
@@ -91,7 +87,8 @@ async def test_a_bot_started_without_its_database_keeps_records_for_the_next_sta
 
 def _submit_then_kill(url: str, data_dir: Path, count: int) -> list[str]:
     child = subprocess.Popen(
-        [sys.executable, str(HERE / "crash_child.py"), url, str(data_dir), str(count)],
+        [sys.executable, "-m", "tests.querylog.crash_child", url, str(data_dir), str(count)],
+        cwd=REPOSITORY,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -125,9 +122,7 @@ async def test_records_survive_sigkill_during_an_outage(empty_pg: str, data_dir:
     assert sorted(stored) == sorted(ids)
 
 
-async def test_a_living_process_keeps_its_journal_and_a_dead_ones_is_adopted(
-    empty_pg: str, data_dir: Path
-) -> None:
+async def test_a_living_process_keeps_its_journal_and_a_dead_ones_is_adopted(empty_pg: str, data_dir: Path) -> None:
     unreachable = pg_url(empty_pg, free_port())
     first = await QueryLog.start(settings_for(unreachable, data_dir), FAST)
     ids = [first.submit(make_record(n, f"first worker {n}")) for n in range(10)]
@@ -179,9 +174,7 @@ async def test_replaying_a_partly_committed_journal_neither_duplicates_nor_choke
     dead_process.mkdir(parents=True)
     (dead_process / "lock").touch()
     journal = [encode(Insert(record)) for record in (*committed, uncommitted)]
-    journal.append(
-        encode(SetFeedback("01J00000000000000000000001", uncommitted.id, uncommitted.reader, Vote.UP))
-    )
+    journal.append(encode(SetFeedback("01J00000000000000000000001", uncommitted.id, uncommitted.reader, Vote.UP)))
     (dead_process / "active.jsonl").write_bytes(b"".join(journal) + encode(Insert(make_record()))[:40])
 
     log = await QueryLog.start(settings_for(backend.url, data_dir), FAST)

@@ -1,11 +1,10 @@
 """The schema is created and upgraded at start, keeping the data of earlier versions."""
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from querylog_helpers import FAST, PSEUDONYMS, Backend, settings_for
 from sqlalchemy import inspect, text
 
 from bot.querylog import QueryLog, ReviewStatus, Vote
@@ -13,6 +12,7 @@ from bot.querylog.database_url import to_async_url
 from bot.querylog.engine import create_log_engine
 from bot.querylog.migrations import SchemaTooNew, migrate
 from bot.querylog.schema import SCHEMA_VERSION, query_log
+from tests.querylog_helpers import FAST, PSEUDONYMS, Backend, settings_for
 
 V1_ROWS = [
     {
@@ -74,7 +74,7 @@ async def test_a_version_1_log_is_upgraded_with_its_data(backend: Backend, data_
     try:
         old_disliked, old_inline = sorted(await log.recent(), key=lambda record: record.id)
         assert old_disliked.question == "Who built the bridge?"
-        assert old_disliked.created_at == datetime(2025, 1, 5, 9, 30, tzinfo=timezone.utc)
+        assert old_disliked.created_at == datetime(2025, 1, 5, 9, 30, tzinfo=UTC)
         assert old_disliked.feedback is Vote.DOWN and old_disliked.score == 5.5
         assert old_disliked.latency_ms is None and old_disliked.review_note is None
         assert old_inline.review_status is ReviewStatus.OK and old_inline.quote is None
@@ -95,9 +95,7 @@ async def test_concurrent_starts_migrate_once(backend: Backend) -> None:
         found = await asyncio.gather(*(migrate(engine) for engine in engines))
         assert sorted(found) == [0, SCHEMA_VERSION, SCHEMA_VERSION, SCHEMA_VERSION]
         async with engines[0].connect() as connection:
-            versions = (
-                (await connection.execute(text("SELECT version FROM query_log_schema"))).scalars().all()
-            )
+            versions = (await connection.execute(text("SELECT version FROM query_log_schema"))).scalars().all()
         assert versions == [SCHEMA_VERSION]
     finally:
         for engine in engines:

@@ -1,19 +1,18 @@
 """What moderators see after the bot records questions, feedback and reviews (SQLite and PostgreSQL)."""
 
 import asyncio
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from time import perf_counter
 
-from querylog_helpers import FAST, PSEUDONYMS, Backend, ago, make_record, settings_for
-
 from bot.querylog import Channel, QueryLog, ReviewStatus, Vote
 from bot.querylog.record import utc_now
+from tests.querylog_helpers import FAST, PSEUDONYMS, Backend, ago, make_record, settings_for
 
 
 def _noon_today() -> datetime:
     """A fixed "now" inside the retention period (the log purges old records at start)."""
-    return datetime.combine(utc_now().date(), time(12), tzinfo=timezone.utc)
+    return datetime.combine(utc_now().date(), time(12), tzinfo=UTC)
 
 
 async def test_submitted_records_come_back_with_every_field(log: QueryLog) -> None:
@@ -111,9 +110,7 @@ async def test_unanswered_lists_only_unanswered_newest_first_and_honours_since(l
     assert [r.question for r in await log.recent(since=ago(hours=3))] == ["latest miss", "recent miss", "hit"]
 
 
-async def test_forget_deletes_stored_and_still_waiting_records_of_one_reader(
-    log: QueryLog, data_dir: Path
-) -> None:
+async def test_forget_deletes_stored_and_still_waiting_records_of_one_reader(log: QueryLog, data_dir: Path) -> None:
     log.submit(make_record(1, "stored question of the forgotten reader"))
     log.submit(make_record(2, "question of another reader"))
     await log.flush()

@@ -38,9 +38,7 @@ def pg_url(database: str, port: int = PG_PORT) -> str:
 
 
 def settings_for(url: str, data_dir: Path, retention_days: int = 90) -> LogSettings:
-    return LogSettings(
-        data_dir=data_dir, database_url=to_async_url(url), retention_days=retention_days, secret=SECRET
-    )
+    return LogSettings(data_dir=data_dir, database_url=to_async_url(url), retention_days=retention_days, secret=SECRET)
 
 
 def make_record(
@@ -115,9 +113,7 @@ class TcpProxy:
             return
         pair = (client_writer, upstream_writer)
         self._writers.update(pair)
-        await asyncio.gather(
-            self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer)
-        )
+        await asyncio.gather(self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer))
         self._writers.difference_update(pair)
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -1,0 +1,53 @@
+"""Running the bot as a service: query log, health and metrics port, Telegram updates, and clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from bot.health import HealthReport, start_health_server
+from bot.metrics import Metrics
+from bot.querylog import LogSettings, QueryLog
+from bot.settings import Settings
+from bot.telegram.app import Webhook, build_application, serve_until_stopped
+from retrieval.engine import AnswerEngine
+
+logger = logging.getLogger(__name__)
+HEALTH_LISTEN = "0.0.0.0"
+
+
+def run_bot(settings: Settings, log_settings: LogSettings, engine: AnswerEngine, webhook: Webhook | None) -> None:
+    """Block until SIGINT or SIGTERM, then stop Telegram, flush the query log and return."""
+    asyncio.run(_serve(settings, log_settings, engine, webhook))
+
+
+async def _serve(settings: Settings, log_settings: LogSettings, engine: AnswerEngine, webhook: Webhook | None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    metrics = Metrics()
+    metrics.corpus_passages.set(len(engine.corpus.passages))
+    query_log = await QueryLog.start(log_settings)
+    metrics.log_buffer.set_function(query_log.pending_ops)
+    health = None
+    if settings.metrics_port:
+        health = start_health_server(
+            metrics, lambda: health_report(engine, query_log), settings.metrics_port, HEALTH_LISTEN
+        )
+        logger.info("health and metrics on port %d (/healthz, /metrics)", settings.metrics_port)
+    try:
+        await serve_until_stopped(build_application(settings, engine, query_log, metrics), stop, webhook)
+    finally:
+        if health:
+            health.stop()
+        await query_log.close()
+
+
+def health_report(engine: AnswerEngine, query_log: QueryLog) -> HealthReport:
+    """Healthy while the corpus is indexed and the query log still accepts records."""
+    passages = len(engine.corpus.passages)
+    accepting = query_log.accepting()
+    details = {"passages": passages, "log_pending": query_log.pending_ops(), "log_accepting": accepting}
+    return HealthReport(passages > 0 and accepting, details)

@@ -1,0 +1,162 @@
+"""Moderators' commands in Telegram: what readers asked, what went unanswered or was disliked, and export."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from html import escape
+
+from telegram import InputFile, Update
+from telegram.ext import ContextTypes
+
+from bot.querylog import LoggedQuery, LogStats, ReviewStatus, Vote, is_record_id
+from bot.querylog.output import CsvRows
+from bot.telegram.addressing import command_argument
+from bot.telegram.replies import MESSAGE_LIMIT, shorten, utf16_length
+from bot.telegram.services import LOG_WAIT_SECONDS, services
+
+DEFAULT_ROWS, MAX_ROWS = 10, 50
+NOT_ALLOWED = "Sorry, this command is only for the bot's moderators."
+REVIEW_USAGE = "Usage: <code>/review RECORD_ID ok|flag [note]</code> — the id is shown by /recent."
+ModeratorHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def moderators_only(handler: ModeratorHandler) -> ModeratorHandler:
+    """Refuse anyone not in MODERATOR_IDS before the handler reads a single log row."""
+
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if user is None or user.id not in services(context).moderator_ids:
+            await update.effective_message.reply_html(NOT_ALLOWED)
+            return
+        await handler(update, context)
+
+    guarded.__doc__ = handler.__doc__
+    return guarded
+
+
+@moderators_only
+async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/recent [N]: the newest questions."""
+    rows = await services(context).query_log.recent(limit=_row_count(context))
+    await _send_listing(update, "Recent questions", rows)
+
+
+@moderators_only
+async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unanswered [N]: questions the sources did not cover, newest first."""
+    rows = await services(context).query_log.unanswered(limit=_row_count(context))
+    await _send_listing(update, "Unanswered questions", rows)
+
+
+@moderators_only
+async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/flagged [N]: answers readers disliked (until reviewed) or moderators flagged."""
+    rows = await services(context).query_log.flagged(limit=_row_count(context))
+    await _send_listing(update, "Flagged answers", rows)
+
+
+@moderators_only
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats: volume and answered share today and over 7 days, top questions, median latency."""
+    figures = await services(context).query_log.stats()
+    await update.effective_message.reply_html(stats_html(figures))
+
+
+@moderators_only
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export: the whole log as a CSV file."""
+    buffer = io.StringIO()
+    rows = CsvRows(buffer)
+    async for record in services(context).query_log.export():
+        rows.write(record)
+    name = f"quotebot-log-{datetime.now():%Y%m%d-%H%M}.csv"
+    await update.effective_message.reply_document(
+        InputFile(buffer.getvalue().encode("utf-8"), filename=name), caption="The query log as CSV."
+    )
+
+
+@moderators_only
+async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/review RECORD_ID ok|flag [note]: a moderator's verdict on one answer."""
+    parts = command_argument(update.effective_message).split(maxsplit=2)
+    if len(parts) < 2 or not is_record_id(parts[0]) or parts[1] not in ("ok", "flag"):
+        await update.effective_message.reply_html(REVIEW_USAGE)
+        return
+    record_id, verdict = parts[0], parts[1]
+    note = parts[2] if len(parts) > 2 else None
+    saving = services(context).query_log.review(record_id, verdict, note)
+    try:
+        found = await asyncio.wait_for(asyncio.shield(saving), timeout=LOG_WAIT_SECONDS)
+    except TimeoutError:
+        text = f"Saved; <code>{record_id}</code> will be marked {verdict} once the log database is reachable."
+    else:
+        text = f"Marked <code>{record_id}</code> as {verdict}." if found else f"No record <code>{record_id}</code>."
+    await update.effective_message.reply_html(text)
+
+
+def listing_pages(title: str, rows: list[LoggedQuery]) -> list[str]:
+    """Entries packed into as few messages as Telegram's 4,096-character limit allows."""
+    if not rows:
+        return [f"<b>{escape(title)}</b>: none."]
+    pages: list[str] = []
+    current, length = [f"<b>{escape(title)}</b> ({len(rows)})"], len(title) + 8
+    for row in rows:
+        entry, visible = _entry_html(row)
+        if length + visible + 2 > MESSAGE_LIMIT:
+            pages.append("\n\n".join(current))
+            current, length = [], 0
+        current.append(entry)
+        length += visible + 2
+    pages.append("\n\n".join(current))
+    return pages
+
+
+def stats_html(figures: LogStats) -> str:
+    """The /stats report."""
+
+    def period(label: str, questions: int, share: float | None) -> str:
+        answered = "–" if share is None else f"{share:.0%} answered"
+        return f"{label}: {questions} questions, {answered}"
+
+    latency = "–" if figures.median_latency_ms is None else f"{figures.median_latency_ms:.0f} ms"
+    lines = [
+        "<b>Query log</b>",
+        period("Today (UTC)", figures.today.questions, figures.today.answered_share),
+        period("Last 7 days", figures.last_7_days.questions, figures.last_7_days.answered_share),
+        f"Median latency (7 days): {latency}",
+        "<b>Top questions</b>" if figures.top_questions else "No questions in the last 7 days.",
+    ]
+    lines += [f"{count} × {escape(shorten(text, 200))}" for text, count in figures.top_questions]
+    return "\n".join(lines)
+
+
+def _entry_html(row: LoggedQuery) -> tuple[str, int]:
+    status = f"answered, score {row.score:.2f}" if row.answered and row.score is not None else "unanswered"
+    marks = [row.channel.value, status]
+    if row.feedback is not None:
+        marks.append("👍" if row.feedback is Vote.UP else "👎")
+    if row.review_status is not ReviewStatus.NEW:
+        marks.append(row.review_status.value)
+    head = f"{row.created_at:%Y-%m-%d %H:%M} · " + " · ".join(marks)
+    question = shorten(row.question, 300)
+    lines = [f"<code>{row.id}</code> {escape(head)}", f"<i>{escape(question)}</i>"]
+    plain = [row.id, head, question]
+    if row.review_note:
+        note = shorten(row.review_note, 200)
+        lines.append(f"Note: {escape(note)}")
+        plain.append(note)
+    return "\n".join(lines), utf16_length("\n".join(plain)) + 10
+
+
+def _row_count(context: ContextTypes.DEFAULT_TYPE) -> int:
+    if context.args and context.args[0].isdigit():
+        return max(1, min(int(context.args[0]), MAX_ROWS))
+    return DEFAULT_ROWS
+
+
+async def _send_listing(update: Update, title: str, rows: list[LoggedQuery]) -> None:
+    for page in listing_pages(title, rows):
+        await update.effective_message.reply_html(page)
