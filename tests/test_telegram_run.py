@@ -12,6 +12,7 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import Conflict
 
+from bot.querylog import QueryLog, settings_from_env
 from tests.cli_runner import QUOTEBOT, run_quotebot
 from tests.conftest import CARD_ANSWER, CARD_QUESTION, REPOSITORY
 from tests.telegram_emulator import TelegramEmulator
@@ -96,3 +97,21 @@ async def test_second_poller_fails_with_a_clear_message(emulator: TelegramEmulat
     assert process.returncode == 1
     assert "already polling with this token" in stderr and "webhook" in stderr
     assert "Traceback" not in stderr
+
+
+async def test_a_question_answered_just_before_sigkill_is_loaded_on_the_next_start(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    process = start_quotebot(emulator, tmp_path)
+    emulator.wait_for_sync("setMyCommands", timeout=30)
+    emulator.send_text(CARD_QUESTION)
+    await emulator.wait_for("sendMessage", timeout=10)
+    process.kill()
+    process.communicate(timeout=10)
+    log = await QueryLog.start(settings_from_env({"QUOTEBOT_DATA_DIR": str(tmp_path)}))
+    try:
+        await log.flush()
+        [record] = await log.recent()
+    finally:
+        await log.close()
+    assert record.question == CARD_QUESTION and record.answered
