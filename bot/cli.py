@@ -121,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
         run_bot(settings, log_settings, engine, webhook)
     except InvalidToken:
         raise CommandError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
-    except (PollingConflict, SchemaTooNew) as error:
+    except (PollingConflict, SchemaTooNew, OSError) as error:
         raise CommandError(str(error)) from None
     return EXIT_OK
 

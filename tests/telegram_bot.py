@@ -23,6 +23,21 @@ def bot_settings(emulator: TelegramEmulator, **changes: object) -> Settings:
     return replace(Settings(corpus=SEEDS, token=emulator.token, base_url=emulator.base_url), **changes)
 
 
+async def _port_open(port: int, timeout: float = 10) -> None:
+    """python-telegram-bot calls setWebhook before its server listens; wait for the server too."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+        else:
+            writer.close()
+            return
+
+
 @asynccontextmanager
 async def running_quotebot(
     emulator: TelegramEmulator,
@@ -38,6 +53,8 @@ async def running_quotebot(
     await emulator.wait_for("setMyCommands")
     if webhook is None:
         await emulator.wait_for_long_poll()
+    else:
+        await _port_open(webhook.port)
     try:
         yield application
     finally:

@@ -26,8 +26,8 @@ def start_quotebot(emulator: TelegramEmulator, data_dir: Path, *args: str, **env
         TELEGRAM_BASE_URL=emulator.base_url,
         QUOTEBOT_DATA_DIR=str(data_dir),
         QUOTEBOT_METRICS_PORT="0",
-        **env,
     )
+    environment.update(env)
     return subprocess.Popen(
         [QUOTEBOT, *args], cwd=REPOSITORY, env=environment, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )

@@ -1,0 +1,166 @@
+"""Running it for real: webhook mode, the health and metrics port, JSON logs, and the token kept secret."""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.health import start_health_server
+from bot.metrics import Metrics
+from bot.querylog import QueryLog, WriterTuning
+from bot.runtime import health_report
+from bot.telegram.app import Webhook
+from retrieval.engine import AnswerEngine
+from tests.cli_runner import run_quotebot
+from tests.conftest import CARD_ANSWER, CARD_QUESTION
+from tests.querylog_helpers import free_port, make_record, pg_url, settings_for
+from tests.telegram_bot import running_quotebot
+from tests.telegram_emulator import TelegramEmulator
+from tests.test_telegram_run import start_quotebot
+
+SECRET = "webhook-Secret_123"
+
+
+def webhook_on_free_port() -> Webhook:
+    port = free_port()
+    return Webhook(url=f"http://127.0.0.1:{port}/telegram/hook", secret=SECRET, port=port, listen="127.0.0.1")
+
+
+async def test_webhook_mode_registers_the_url_and_secret_and_answers(
+    emulator: TelegramEmulator, engine: AnswerEngine, sqlite_log: QueryLog
+) -> None:
+    webhook = webhook_on_free_port()
+    async with running_quotebot(emulator, engine, sqlite_log, webhook=webhook):
+        registered = await emulator.wait_for("setWebhook")
+        assert registered.params["url"] == webhook.url and registered.params["secret_token"] == SECRET
+        update = emulator.send_text(CARD_QUESTION)
+        delivery = await emulator.wait_for_delivery(update["update_id"])
+        assert delivery.status == 200
+        assert CARD_ANSWER in (await emulator.wait_for("sendMessage")).result["text"]
+    assert not [call for call in emulator.calls if call.method == "getUpdates"]
+
+
+async def test_webhook_with_a_wrong_secret_gets_403_and_no_answer(
+    emulator: TelegramEmulator, engine: AnswerEngine, sqlite_log: QueryLog
+) -> None:
+    async with running_quotebot(emulator, engine, sqlite_log, webhook=webhook_on_free_port()):
+        await emulator.wait_for("setWebhook")
+        for forged in ("wrong-secret", None):
+            with emulator.forged_webhook_secret(forged):
+                update = emulator.send_text(CARD_QUESTION)
+            assert (await emulator.wait_for_delivery(update["update_id"])).status == 403
+    assert emulator.sent_messages() == []
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook"}, "needs TELEGRAM_WEBHOOK_SECRET"),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook", "TELEGRAM_WEBHOOK_SECRET": "bad secret!"},
+            "may only",
+        ),
+        ({"TELEGRAM_WEBHOOK_URL": "bot.example.org"}, "must be an http(s) URL"),
+        ({"PORT": "http"}, "PORT must be a port number"),
+        ({"MODERATOR_IDS": "12,@alice"}, "MODERATOR_IDS must be"),
+        ({"DATABASE_URL": "mysql://root:hunter2@db/log"}, "DATABASE_URL"),
+    ],
+)
+def test_bad_operator_settings_are_one_line_usage_errors(env: dict[str, str], message: str, tmp_path: Path) -> None:
+    run = run_quotebot(
+        "run", env={"TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35, "QUOTEBOT_DATA_DIR": str(tmp_path), **env}
+    )
+    assert run.returncode == 2
+    assert message in run.stderr and "Traceback" not in run.stderr and "hunter2" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_webhook_flag_without_a_url_is_a_usage_error(tmp_path: Path) -> None:
+    run = run_quotebot("run", "--webhook", env={"TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35})
+    assert run.returncode == 2 and "needs TELEGRAM_WEBHOOK_URL" in run.stderr
+
+
+async def test_health_and_metrics_of_a_running_bot(emulator: TelegramEmulator, tmp_path: Path) -> None:
+    port = free_port()
+    process = start_quotebot(emulator, tmp_path, QUOTEBOT_METRICS_PORT=str(port), QUOTEBOT_LOG_FORMAT="json")
+    try:
+        emulator.wait_for_sync("setMyCommands", timeout=30)
+        emulator.send_text(CARD_QUESTION)
+        emulator.send_text("What is the capital of Australia?")
+        await emulator.wait_for("sendMessage", timeout=10)
+        await emulator.wait_for("sendMessage", timeout=10)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            health = await client.get("/healthz")
+            metrics = (await client.get("/metrics")).text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    assert health.status_code == 200
+    assert health.json() == {
+        "status": "ok",
+        "passages": 11,
+        "log_pending": health.json()["log_pending"],
+        "log_accepting": True,
+    }
+    assert 'quotebot_questions_total{answered="true",channel="private"} 1.0' in metrics
+    assert 'quotebot_questions_total{answered="false",channel="private"} 1.0' in metrics
+    assert "quotebot_answer_seconds_count 2.0" in metrics
+    assert "quotebot_corpus_passages 11.0" in metrics
+    assert "quotebot_log_buffer_records" in metrics
+    lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    assert {"time", "level", "logger", "message"} <= set(lines[0])
+    assert any("polling as @quotebot_test_bot" in line["message"] for line in lines)
+    assert emulator.token not in stderr
+
+
+async def test_telegram_api_errors_are_counted_by_kind(
+    emulator: TelegramEmulator, engine: AnswerEngine, sqlite_log: QueryLog
+) -> None:
+    async with running_quotebot(emulator, engine, sqlite_log) as application:
+        emulator.fail_next("getUpdates", status=502, description="Bad Gateway")
+        emulator.fail_next("sendMessage", status=400, description="Bad Request: chat not found")
+        emulator.send_text(CARD_QUESTION)
+        await emulator.wait_for("sendMessage", timeout=15)
+        await emulator.wait_for("sendMessage", timeout=15)
+        metrics = application.bot_data["quotebot"].metrics.exposition().decode()
+    assert 'quotebot_telegram_api_errors_total{kind="NetworkError"} 1.0' in metrics
+    assert 'quotebot_telegram_api_errors_total{kind="BadRequest"} 1.0' in metrics
+
+
+async def test_healthz_is_503_when_the_log_can_no_longer_keep_records(engine: AnswerEngine, tmp_path: Path) -> None:
+    unreachable = pg_url("test", port=free_port())
+    tuning = WriterTuning(memory_limit=2, first_retry_delay=0.05, max_retry_delay=0.1)
+    log = await QueryLog.start(settings_for(unreachable, tmp_path / "data"), tuning)
+    port = free_port()
+    server = start_health_server(Metrics(), lambda: health_report(engine, log), port, "127.0.0.1")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            log.submit(make_record(1, "buffered on disk"))
+            assert (await client.get("/healthz")).status_code == 200
+            with refusing_disk():
+                for n in range(3):
+                    log.submit(make_record(n, f"kept in memory {n}"))
+            unhealthy = await client.get("/healthz")
+    finally:
+        server.stop()
+        await log.close(timeout=0.1)
+    assert unhealthy.status_code == 503
+    assert unhealthy.json()["status"] == "unhealthy" and unhealthy.json()["log_accepting"] is False
+
+
+class refusing_disk:
+    """Make every further file write fail with EFBIG, as a full disk would."""
+
+    def __enter__(self) -> None:
+        self._limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+        self._handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, self._limits[1]))
+
+    def __exit__(self, *exc: object) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, self._limits)
+        signal.signal(signal.SIGXFSZ, self._handler)
