@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Sequence
 
 from telegram.error import InvalidToken
@@ -82,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_log_subcommand(commands)
 
+    health = commands.add_parser("healthcheck", help="exit 0 if the running bot's /healthz says healthy (for Docker)")
+    health.set_defaults(handler=_healthcheck)
+
     corpus = commands.add_parser("corpus", help="list the loaded documents and any load warnings")
     _add_corpus_option(corpus)
     corpus.set_defaults(handler=_corpus)
@@ -123,6 +128,23 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except (PollingConflict, SchemaTooNew, OSError) as error:
         raise CommandError(str(error)) from None
+    return EXIT_OK
+
+
+def _healthcheck(args: argparse.Namespace) -> int:
+    try:
+        port = Settings.from_env().metrics_port
+    except SettingsError as error:
+        raise CommandError(str(error), EXIT_USAGE) from None
+    if not port:
+        raise CommandError("QUOTEBOT_METRICS_PORT is 0, so there is no health endpoint to ask", EXIT_USAGE)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            print(response.read().decode())
+    except urllib.error.HTTPError as error:
+        raise CommandError(f"unhealthy: {error.read().decode()}") from None
+    except OSError as error:
+        raise CommandError(f"no health endpoint on port {port}: {error}") from None
     return EXIT_OK
 
 

@@ -97,10 +97,14 @@ async def test_health_and_metrics_of_a_running_bot(emulator: TelegramEmulator, t
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             health = await client.get("/healthz")
             metrics = (await client.get("/metrics")).text
+        probe = run_quotebot("healthcheck", env={"QUOTEBOT_METRICS_PORT": str(port)})
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=10)
     assert health.status_code == 200
+    assert probe.returncode == 0 and '"status": "ok"' in probe.stdout
+    stopped = run_quotebot("healthcheck", env={"QUOTEBOT_METRICS_PORT": str(port)})
+    assert stopped.returncode == 1 and "no health endpoint" in stopped.stderr
     assert health.json() == {
         "status": "ok",
         "passages": 11,
