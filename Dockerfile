@@ -28,7 +28,7 @@ ENV PATH=/opt/quotebot/bin:$PATH \
     QUOTEBOT_DATA_DIR=/data
 WORKDIR /app
 VOLUME ["/data"]
-USER quotebot
+USER 10001
 # 8080: webhook (PORT); 9090: /healthz and /metrics (QUOTEBOT_METRICS_PORT).
 EXPOSE 8080 9090
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["quotebot", "healthcheck"]
