@@ -42,7 +42,7 @@ readonly BASE_SUITE=bookworm
 readonly BASE_PACKAGES=python3,python3-pip,python3-venv,python-is-python3,ca-certificates
 readonly QUESTION="What were Putin's three demands?"
 readonly EXPECTED_QUOTE="no more NATO enlargement"
-readonly FAKE_BOT_TOKEN=123456:podman-check-token
+readonly FAKE_BOT_TOKEN=123456:podman-check-token-shaped-like-botfathers
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 context=$(realpath "${PODMAN_CHECK_CONTEXT:-$repo_root}")
