@@ -1,0 +1,40 @@
+"""A passage's terms, prepared once at index time, sentence by sentence, for the second ranking stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corpus.sentences import sentence_spans
+from retrieval.tokens import tokenize
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceTerms:
+    """One sentence: where it is in the passage text and the BM25 terms it holds."""
+
+    start: int
+    end: int
+    terms: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PassageTerms:
+    """The passage's BM25 terms in order, as a set, as adjacent pairs, and per sentence."""
+
+    tokens: list[str]
+    terms: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+    sentences: tuple[SentenceTerms, ...]
+
+
+def passage_terms(text: str) -> PassageTerms:
+    """Tokenise sentence by sentence; adjacent pairs never straddle two sentences."""
+    tokens: list[str] = []
+    bigrams: set[tuple[str, str]] = set()
+    sentences: list[SentenceTerms] = []
+    for start, end in sentence_spans(text) or [(0, len(text))]:
+        sentence_tokens = tokenize(text[start:end])
+        tokens.extend(sentence_tokens)
+        bigrams.update(zip(sentence_tokens, sentence_tokens[1:]))
+        sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens)))
+    return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences))

@@ -1,0 +1,33 @@
+"""The switches and weights of every ranking feature beyond plain BM25, each one measured by `quotebot eval`.
+
+The defaults are what the engine uses. Turning one feature off at a time is how the ablation benchmark
+(benchmarks/ablation.py) shows what each adds; see README "How passages are ranked".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RankingOptions:
+    """Second-stage bonuses, as shares of the best BM25 score among the candidates, and query-side switches."""
+
+    # Share of the question's term weight found in the passage's best single sentence.
+    sentence: float = 0.7
+    # Share of the question's weight in adjacent term pairs that are adjacent in the passage too.
+    phrase: float = 0.5
+    # The best sentence holds what the question type asks for (a date for "when", a number for "how many").
+    cue: float = 0.2
+    # Temper corpus idf with English word frequency, so "example" weighs less than "Crimea".
+    rarity: bool = True
+    # 3 finds three, 1990s finds nineties.
+    numbers: bool = True
+    # The curated groups in data/synonyms.txt.
+    synonyms: bool = True
+    # A rare word absent from the sources is read as the corpus word one typing slip away.
+    typos: bool = True
+
+    @property
+    def reranks(self) -> bool:
+        return bool(self.sentence or self.phrase or self.cue)
