@@ -11,6 +11,7 @@ from bot import settings
 from bot.answer_json import reply_record
 from bot.ask import Reply, ask
 from bot.console import run_console
+from bot.eval_command import add_eval_subcommand
 from bot.formatting import human_date, reply_text
 from corpus import Corpus, CorpusError, load_corpus
 from retrieval.engine import AnswerEngine
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus = commands.add_parser("corpus", help="list the loaded documents and any load warnings")
     _add_corpus_option(corpus)
     corpus.set_defaults(handler=_corpus)
+    add_eval_subcommand(commands)
     return parser
 
 

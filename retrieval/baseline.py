@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from nltk.stem.snowball import SnowballStemmer
@@ -24,7 +25,12 @@ _STEMMER = SnowballStemmer("english")
 
 def baseline_tokens(text: str) -> list[str]:
     """Lower-cased word runs, stop words dropped, Snowball-stemmed."""
-    return [_STEMMER.stem(word) for word in _WORD.findall(text.lower()) if word not in BASELINE_STOPWORDS]
+    return [_stem(word) for word in _WORD.findall(text.lower()) if word not in BASELINE_STOPWORDS]
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _STEMMER.stem(word)
 
 
 class BaselineRanker:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -17,7 +17,7 @@ from retrieval.expansion import Concept, Form, QueryExpander, load_synonyms
 from retrieval.passage_terms import passage_terms
 from retrieval.quote import select_quote
 from retrieval.ranking_options import RankingOptions
-from retrieval.rerank import Ranked, WeightedQuery, rerank
+from retrieval.rerank import Ranked, WeightedQuery, rerank, sentence_scores
 from retrieval.scoring import ScorerFactory, okapi_scorer
 from retrieval.tokens import words
 from retrieval.word_frequency import rarity_factor
@@ -25,7 +25,7 @@ from retrieval.word_frequency import rarity_factor
 # The confidence rule: answer only when the best passage holds at least this share of the question's
 # weight (each concept weighted by corpus idf times English rarity, so a word the sources never use weighs
 # most). Tuned on shared/eval/seed_dev_questions.jsonl; see README "When the bot says no".
-MIN_COVERAGE = 0.3
+MIN_COVERAGE = 0.25
 # BM25's best this many passages go on to the second stage.
 RERANK_DEPTH = 30
 
@@ -69,6 +69,8 @@ class AnswerEngine:
     ) -> None:
         self.corpus = corpus
         self.options = options
+        # Quotes are always cut at the best sentences, whether or not that also decides the ranking.
+        self._quote_options = replace(options, sentence=1.0)
         self._passages = [passage_terms(passage.text) for passage in corpus.passages]
         self._texts = [passage.text for passage in corpus.passages]
         self._document_frequency = Counter(term for terms in self._passages for term in terms.terms)
@@ -77,6 +79,7 @@ class AnswerEngine:
             synonyms=load_synonyms() if options.synonyms else [],
             numbers=options.numbers,
             typos=options.typos,
+            framing=options.framing,
         )
         self._scorer = scorer_factory([terms.tokens for terms in self._passages])
 
@@ -92,7 +95,7 @@ class AnswerEngine:
         if self.options.reranks:
             ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options)[:top]
         else:
-            ranked = [Ranked(i, float(scores[i]), 0) for i in candidates[:top]]
+            ranked = [Ranked(i, float(scores[i])) for i in candidates[:top]]
         results = [self._result(r, query) for r in ranked]
         confident = bool(results) and results[0].coverage >= MIN_COVERAGE
         return Answer(question, results, None if confident else Refusal.NOT_COVERED)
@@ -142,11 +145,10 @@ class AnswerEngine:
 
     def _result(self, ranked: Ranked, query: WeightedQuery) -> Result:
         passage = self.corpus.passages[ranked.index]
-        sentences = self._passages[ranked.index].sentences
-        quote = select_quote(
-            passage.text, [(s.start, s.end) for s in sentences], [query.weight_in(s.terms) for s in sentences]
-        )
-        coverage = query.weight_in(self._passages[ranked.index].terms) / query.total if query.total else 0.0
+        terms = self._passages[ranked.index]
+        spans = [(sentence.start, sentence.end) for sentence in terms.sentences]
+        quote = select_quote(passage.text, spans, sentence_scores(query, terms, passage.text, self._quote_options))
+        coverage = query.weight_in(terms.terms) / query.total if query.total else 0.0
         return Result(passage, quote, ranked.score, coverage, tuple(resolve_dates(quote, passage.date)))
 
 

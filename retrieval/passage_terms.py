@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from corpus.sentences import sentence_spans
 from retrieval.tokens import tokenize
+
+# Terms sharing their first this many letters are taken to be one word family (colonial, colonise).
+FAMILY_PREFIX = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +19,7 @@ class SentenceTerms:
     start: int
     end: int
     terms: frozenset[str]
+    families: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,5 +41,10 @@ def passage_terms(text: str) -> PassageTerms:
         sentence_tokens = tokenize(text[start:end])
         tokens.extend(sentence_tokens)
         bigrams.update(zip(sentence_tokens, sentence_tokens[1:]))
-        sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens)))
+        sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens), families(sentence_tokens)))
     return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences))
+
+
+def families(terms: Iterable[str]) -> frozenset[str]:
+    """The word families of `terms`: the first FAMILY_PREFIX letters of each term at least that long."""
+    return frozenset(term[:FAMILY_PREFIX] for term in terms if len(term) >= FAMILY_PREFIX)

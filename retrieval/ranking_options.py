@@ -15,6 +15,8 @@ class RankingOptions:
 
     # Share of the question's term weight found in the passage's best single sentence.
     sentence: float = 0.7
+    # Within a sentence, a question term whose word family is there (colonise, colonial) counts this much.
+    family: float = 0.5
     # Share of the question's weight in adjacent term pairs that are adjacent in the passage too.
     phrase: float = 0.5
     # The best sentence holds what the question type asks for (a date for "when", a number for "how many").
@@ -25,6 +27,8 @@ class RankingOptions:
     numbers: bool = True
     # The curated groups in data/synonyms.txt.
     synonyms: bool = True
+    # Leave out words that only frame the question ("how many", "what kind of"); see expansion.FRAMING_WORDS.
+    framing: bool = True
     # A rare word absent from the sources is read as the corpus word one typing slip away.
     typos: bool = True
 

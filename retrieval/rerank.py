@@ -12,34 +12,58 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retrieval.expansion import Concept
-from retrieval.passage_terms import PassageTerms
+from retrieval.passage_terms import PassageTerms, SentenceTerms, families
 from retrieval.ranking_options import RankingOptions
 
 
-@dataclass(frozen=True, slots=True)
 class WeightedQuery:
     """The question's concepts with their weights, and the answer cue of its question type."""
 
-    concepts: Sequence[Concept]
-    weights: Sequence[float]
-    cue: re.Pattern[str] | None
-
-    @property
-    def total(self) -> float:
-        return sum(self.weights)
+    def __init__(self, concepts: Sequence[Concept], weights: Sequence[float], cue: re.Pattern[str] | None) -> None:
+        self.concepts = concepts
+        self.weights = weights
+        self.cue = cue
+        self.total = sum(weights)
+        # Single-term forms answer "which concepts are here" with one set intersection per sentence.
+        self._concepts_by_term: dict[str, list[int]] = {}
+        self._phrases: list[tuple[frozenset[str], int]] = []
+        for index, concept in enumerate(concepts):
+            for form in concept.forms:
+                if len(form.terms) == 1:
+                    self._concepts_by_term.setdefault(form.terms[0], []).append(index)
+                elif form.terms:
+                    self._phrases.append((frozenset(form.terms), index))
+        self._single_terms = frozenset(self._concepts_by_term)
+        self._families = [families(term for form in concept.forms for term in form.terms) for concept in concepts]
 
     def weight_in(self, terms: frozenset[str]) -> float:
         """The weight of the concepts found in `terms`."""
-        return sum(weight for concept, weight in zip(self.concepts, self.weights) if concept.found_in(terms))
+        return sum(self.weights[index] for index in self._found(terms))
+
+    def sentence_weight(self, sentence: SentenceTerms, family_share: float) -> float:
+        """The weight of the concepts in a sentence, plus `family_share` of those only present as a word family."""
+        found = self._found(sentence.terms)
+        weight = sum(self.weights[index] for index in found)
+        if family_share:
+            weight += family_share * sum(
+                self.weights[index]
+                for index, family in enumerate(self._families)
+                if index not in found and not family.isdisjoint(sentence.families)
+            )
+        return weight
+
+    def _found(self, terms: frozenset[str]) -> set[int]:
+        found = {index for term in terms & self._single_terms for index in self._concepts_by_term[term]}
+        found.update(index for phrase, index in self._phrases if phrase <= terms)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
-    """A candidate passage with its final score and the index of its best-matching sentence."""
+    """A candidate passage with its final score."""
 
     index: int
     score: float
-    best_sentence: int
 
 
 def rerank(
@@ -50,24 +74,32 @@ def rerank(
     texts: Sequence[str],
     options: RankingOptions,
 ) -> list[Ranked]:
-    """Final score = BM25 + best BM25 among the candidates x (weighted sentence, phrase and cue shares); best first."""
+    """Final score = BM25 + best BM25 among the candidates x (best sentence's score + phrase share); best first."""
     top = max((bm25_scores[i] for i in candidates), default=0.0)
     scale = float(top) if top > 0 else 1.0
-    total = query.total or 1.0
     pairs = _adjacent_pairs(query)
     ranked = []
     for i in candidates:
-        sentence_weights = [query.weight_in(sentence.terms) for sentence in passages[i].sentences]
-        best = max(range(len(sentence_weights)), key=lambda k: (sentence_weights[k], -k))
-        bonus = options.sentence * sentence_weights[best] / total
+        scores = sentence_scores(query, passages[i], texts[i], options)
+        best = max(range(len(scores)), key=lambda k: (scores[k], -k))
+        bonus = scores[best]
         if options.phrase:
-            bonus += options.phrase * sum(w for pair, w in pairs if not pair.isdisjoint(passages[i].bigrams)) / total
-        if options.cue and query.cue is not None:
-            sentence = passages[i].sentences[best]
-            bonus += options.cue * bool(query.cue.search(texts[i], sentence.start, sentence.end))
-        ranked.append(Ranked(i, float(bm25_scores[i]) + scale * bonus, best))
+            bonus += options.phrase * sum(w for pair, w in pairs if not pair.isdisjoint(passages[i].bigrams)) / (query.total or 1.0)
+        ranked.append(Ranked(i, float(bm25_scores[i]) + scale * bonus))
     ranked.sort(key=lambda r: (-r.score, r.index))
     return ranked
+
+
+def sentence_scores(query: WeightedQuery, passage: PassageTerms, text: str, options: RankingOptions) -> list[float]:
+    """Per sentence: the share of the question's weight it holds (word families in part), plus the cue bonus."""
+    total = query.total or 1.0
+    scores = []
+    for sentence in passage.sentences:
+        score = options.sentence * query.sentence_weight(sentence, options.family) / total
+        if options.cue and query.cue is not None and query.cue.search(text, sentence.start, sentence.end):
+            score += options.cue
+        scores.append(score)
+    return scores
 
 
 def _adjacent_pairs(query: WeightedQuery) -> list[tuple[frozenset[tuple[str, str]], float]]:
