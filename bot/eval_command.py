@@ -108,9 +108,9 @@ def _row(label: str, base: Scores, ours: Scores, base_count: int | None, ours_co
 
 
 def _count(count: int | None, total: int) -> str:
-    if count is None:
+    if count is None or not total:
         return "—"
-    return f"{count}/{total} {count / total:.3f}" if total else "0/0"
+    return f"{count}/{total} {count / total:.3f}"
 
 
 def _miss_text(outcome: Outcome) -> str:
@@ -154,12 +154,12 @@ def _figures(scores: Scores) -> dict[str, Any]:
         "answered": scores.answered,
         "quote_hits": scores.quote_hits,
         "correct": scores.correct,
-        "off_topic_refused": scores.refused,
+        "off_topic_refused": scores.refused if scores.unanswerable else None,
     }
     figures: dict[str, Any] = {name: _rounded(scores.share(count)) for name, count in counts.items()}
     figures["mrr"] = round(scores.mrr, 6)
-    refused = scores.refused
-    figures["off_topic_refused"] = _rounded(refused / scores.unanswerable) if refused is not None and scores.unanswerable else None
+    refused = counts["off_topic_refused"]
+    figures["off_topic_refused"] = None if refused is None else round(refused / scores.unanswerable, 6)
     figures["counts"] = counts
     return figures
 

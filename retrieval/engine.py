@@ -23,8 +23,8 @@ from retrieval.tokens import words
 from retrieval.word_frequency import rarity_factor
 
 # The confidence rule: answer only when the best passage holds at least this share of the question's
-# weight (each concept weighted by corpus idf times English rarity, so a word the sources never use weighs
-# most). Tuned on shared/eval/seed_dev_questions.jsonl; see README "When the bot says no".
+# weight, each concept weighted by its corpus idf alone (a word the sources never use weighs most).
+# Tuned on shared/eval/seed_dev_questions.jsonl; see README "When the bot says no".
 MIN_COVERAGE = 0.25
 # BM25's best this many passages go on to the second stage.
 RERANK_DEPTH = 30
@@ -88,7 +88,8 @@ class AnswerEngine:
         concepts = self._expander.expand(question)
         if not concepts:
             return Answer(question, [], Refusal.NO_TERMS)
-        query = WeightedQuery(concepts, [self.concept_weight(c) for c in concepts], answer_cue(question))
+        query = WeightedQuery(concepts, [self.concept_weight(c, self.options.rarity) for c in concepts], answer_cue(question))
+        on_topic = WeightedQuery(concepts, [self.concept_weight(c, rarity=False) for c in concepts], None)
         bm25_terms = self._bm25_terms(concepts)
         scores = np.asarray(self._scorer.get_scores(bm25_terms), dtype=float)
         candidates = self._candidates(scores, frozenset(bm25_terms), max(top, RERANK_DEPTH))
@@ -96,7 +97,7 @@ class AnswerEngine:
             ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options)[:top]
         else:
             ranked = [Ranked(i, float(scores[i])) for i in candidates[:top]]
-        results = [self._result(r, query) for r in ranked]
+        results = [self._result(r, query, on_topic) for r in ranked]
         confident = bool(results) and results[0].coverage >= MIN_COVERAGE
         return Answer(question, results, None if confident else Refusal.NOT_COVERED)
 
@@ -106,20 +107,23 @@ class AnswerEngine:
         df = self._document_frequency.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def concept_weight(self, concept: Concept) -> float:
-        """The weight of the form the sources use: as typed when they use it, else its weightiest alternative."""
+    def concept_weight(self, concept: Concept, rarity: bool) -> float:
+        """The weight of the form the sources use: as typed when they use it, else its weightiest alternative.
+
+        With `rarity`, each term's idf is multiplied by how rare its word is in English at large.
+        """
         typed, *alternatives = concept.forms
         known = [form for form in alternatives if self._used(form)]
         if self._used(typed) or not known:
-            return self._form_weight(typed)
-        return max(self._form_weight(form) for form in known)
+            return self._form_weight(typed, rarity)
+        return max(self._form_weight(form, rarity) for form in known)
 
     def _used(self, form: Form) -> bool:
         return bool(form.terms) and all(term in self._document_frequency for term in form.terms)
 
-    def _form_weight(self, form: Form) -> float:
-        rarity = rarity_factor if self.options.rarity else _neutral
-        return sum(self.term_weight(term) * rarity(word) for term, word in zip(form.terms, form.words))
+    def _form_weight(self, form: Form, rarity: bool) -> float:
+        factor = rarity_factor if rarity else _neutral
+        return sum(self.term_weight(term) * factor(word) for term, word in zip(form.terms, form.words))
 
     def _bm25_terms(self, concepts: list[Concept]) -> list[str]:
         """The question's terms as typed, then every alternative term that the sources use."""
@@ -143,12 +147,12 @@ class AnswerEngine:
                     break
         return candidates
 
-    def _result(self, ranked: Ranked, query: WeightedQuery) -> Result:
+    def _result(self, ranked: Ranked, query: WeightedQuery, on_topic: WeightedQuery) -> Result:
         passage = self.corpus.passages[ranked.index]
         terms = self._passages[ranked.index]
         spans = [(sentence.start, sentence.end) for sentence in terms.sentences]
         quote = select_quote(passage.text, spans, sentence_scores(query, terms, passage.text, self._quote_options))
-        coverage = query.weight_in(terms.terms) / query.total if query.total else 0.0
+        coverage = on_topic.weight_in(terms.terms) / on_topic.total if on_topic.total else 0.0
         return Result(passage, quote, ranked.score, coverage, tuple(resolve_dates(quote, passage.date)))
 
 

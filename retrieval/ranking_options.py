@@ -35,3 +35,9 @@ class RankingOptions:
     @property
     def reranks(self) -> bool:
         return bool(self.sentence or self.phrase or self.cue)
+
+
+# Every feature off: BM25 alone on the question's own terms, to measure what the rest adds.
+BM25_ONLY = RankingOptions(
+    sentence=0, family=0, phrase=0, cue=0, rarity=False, numbers=False, synonyms=False, typos=False, framing=False
+)

@@ -21,7 +21,7 @@ def zipf(word: str) -> float:
     """Zipf frequency: log10 of occurrences per billion words; 0 for a word English has never seen."""
     from wordfreq import zipf_frequency  # imported on first use: loading its word lists takes a second
 
-    return zipf_frequency(word, "en")
+    return zipf_frequency(word, "en", wordlist="small")
 
 
 def rarity_factor(word: str) -> float:
