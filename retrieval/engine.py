@@ -11,6 +11,7 @@ import numpy as np
 
 from corpus.loader import Corpus
 from corpus.model import Passage
+from retrieval.char_grams import grams_of_words
 from retrieval.cues import answer_cue
 from retrieval.dates import DateMention, resolve_dates
 from retrieval.expansion import Concept, Form, QueryExpander, load_synonyms
@@ -88,7 +89,12 @@ class AnswerEngine:
         concepts = self._expander.expand(question)
         if not concepts:
             return Answer(question, [], Refusal.NO_TERMS)
-        query = WeightedQuery(concepts, [self.concept_weight(c, self.options.rarity) for c in concepts], answer_cue(question))
+        query = WeightedQuery(
+            concepts,
+            [self.concept_weight(c, self.options.rarity) for c in concepts],
+            answer_cue(question),
+            grams_of_words(word for concept in concepts for word in concept.forms[0].words),
+        )
         on_topic = WeightedQuery(concepts, [self.concept_weight(c, rarity=False) for c in concepts], None)
         bm25_terms = self._bm25_terms(concepts)
         scores = np.asarray(self._scorer.get_scores(bm25_terms), dtype=float)

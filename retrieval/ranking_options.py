@@ -17,6 +17,8 @@ class RankingOptions:
     sentence: float = 0.7
     # Within a sentence, a question term whose word family is there (colonise, colonial) counts this much.
     family: float = 0.5
+    # Share of the question's character 4-grams found in the passage's best sentence for them.
+    grams: float = 0.9
     # Share of the question's weight in adjacent term pairs that are adjacent in the passage too.
     phrase: float = 0.5
     # The best sentence holds what the question type asks for (a date for "when", a number for "how many").
@@ -34,10 +36,10 @@ class RankingOptions:
 
     @property
     def reranks(self) -> bool:
-        return bool(self.sentence or self.phrase or self.cue)
+        return bool(self.sentence or self.grams or self.phrase or self.cue)
 
 
 # Every feature off: BM25 alone on the question's own terms, to measure what the rest adds.
 BM25_ONLY = RankingOptions(
-    sentence=0, family=0, phrase=0, cue=0, rarity=False, numbers=False, synonyms=False, typos=False, framing=False
+    sentence=0, family=0, grams=0, phrase=0, cue=0, rarity=False, numbers=False, synonyms=False, typos=False, framing=False
 )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.char_grams import gram_overlap
 from retrieval.expansion import Concept
 from retrieval.passage_terms import PassageTerms, SentenceTerms, families
 from retrieval.ranking_options import RankingOptions
@@ -19,10 +20,17 @@ from retrieval.ranking_options import RankingOptions
 class WeightedQuery:
     """The question's concepts with their weights, and the answer cue of its question type."""
 
-    def __init__(self, concepts: Sequence[Concept], weights: Sequence[float], cue: re.Pattern[str] | None) -> None:
+    def __init__(
+        self,
+        concepts: Sequence[Concept],
+        weights: Sequence[float],
+        cue: re.Pattern[str] | None,
+        grams: frozenset[str] = frozenset(),
+    ) -> None:
         self.concepts = concepts
         self.weights = weights
         self.cue = cue
+        self.grams = grams
         self.total = sum(weights)
         # Single-term forms answer "which concepts are here" with one set intersection per sentence.
         self._concepts_by_term: dict[str, list[int]] = {}
@@ -83,6 +91,9 @@ def rerank(
         scores = sentence_scores(query, passages[i], texts[i], options)
         best = max(range(len(scores)), key=lambda k: (scores[k], -k))
         bonus = scores[best]
+        if options.grams:
+            text = texts[i]
+            bonus += options.grams * max(gram_overlap(query.grams, text[s.start : s.end]) for s in passages[i].sentences)
         if options.phrase:
             bonus += options.phrase * sum(w for pair, w in pairs if not pair.isdisjoint(passages[i].bigrams)) / (query.total or 1.0)
         ranked.append(Ranked(i, float(bm25_scores[i]) + scale * bonus))
