@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from corpus import load_corpus
+from retrieval.char_grams import gram_overlap, grams_of_words
 from retrieval.engine import AnswerEngine, Refusal
 from retrieval.expansion import QueryExpander, load_synonyms, number_forms
 from retrieval.ranking_options import BM25_ONLY, RankingOptions
@@ -87,9 +88,9 @@ def test_one_sentence_holding_the_whole_question_beats_scattered_repetition(tmp_
         "The harbour master retired after a long career.",
     ]
     question = "How many years did building the bridge take?"
-    no_second_stage = RankingOptions(sentence=0, family=0, phrase=0, cue=0)
+    no_second_stage = RankingOptions(sentence=0, family=0, grams=0, phrase=0, cue=0)
     assert first_passage(engine_over(tmp_path, paragraphs, no_second_stage), question) == paragraphs[0]
-    sentence_only = RankingOptions(family=0, phrase=0, cue=0)
+    sentence_only = RankingOptions(family=0, grams=0, phrase=0, cue=0)
     assert first_passage(engine_over(tmp_path, paragraphs, sentence_only), question) == paragraphs[1]
     assert first_passage(engine_over(tmp_path, paragraphs), question) == paragraphs[1]
 
@@ -99,7 +100,7 @@ def test_question_type_cue_prefers_the_sentence_with_a_date(tmp_path: Path) -> N
         "The treaty was signed by both ministers after long talks in Geneva.",
         "The treaty was signed by both ministers in 1998 after talks in Geneva.",
     ]
-    only_cue = RankingOptions(sentence=0, family=0, phrase=0, cue=0.2)
+    only_cue = RankingOptions(sentence=0, family=0, grams=0, phrase=0, cue=0.2)
     assert first_passage(engine_over(tmp_path, paragraphs, only_cue), "When was the treaty signed?") == paragraphs[1]
 
 
@@ -143,3 +144,9 @@ def test_off_topic_questions_are_still_refused(engine: AnswerEngine, question: s
 
 def test_only_mistyped_stop_words_means_nothing_to_search_for(engine: AnswerEngine) -> None:
     assert engine.answer("Wer is it?").refusal is Refusal.NO_TERMS
+
+
+def test_character_grams_match_spellings_that_stems_keep_apart() -> None:
+    question = grams_of_words(["tchaikowski", "ballet"])
+    assert gram_overlap(question, "Pyotr Tchaikovsky wrote the ballet.") > 0.5
+    assert gram_overlap(question, "The company toured Europe.") == 0.0
