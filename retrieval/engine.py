@@ -74,7 +74,11 @@ class AnswerEngine:
         self._quote_options = replace(options, sentence=1.0)
         self._passages = [passage_terms(passage.text) for passage in corpus.passages]
         self._texts = [passage.text for passage in corpus.passages]
-        self._document_frequency = Counter(term for terms in self._passages for term in terms.terms)
+        self._postings: dict[str, list[int]] = {}
+        for index, terms in enumerate(self._passages):
+            for term in terms.terms:
+                self._postings.setdefault(term, []).append(index)
+        self._document_frequency = Counter({term: len(postings) for term, postings in self._postings.items()})
         self._expander = QueryExpander(
             (word for text in self._texts for word in words(text)),
             synonyms=load_synonyms() if options.synonyms else [],
@@ -98,7 +102,7 @@ class AnswerEngine:
         on_topic = WeightedQuery(concepts, [self.concept_weight(c, rarity=False) for c in concepts], None)
         bm25_terms = self._bm25_terms(concepts)
         scores = np.asarray(self._scorer.get_scores(bm25_terms), dtype=float)
-        candidates = self._candidates(scores, frozenset(bm25_terms), max(top, RERANK_DEPTH))
+        candidates = self._candidates(scores, bm25_terms, max(top, RERANK_DEPTH))
         if self.options.reranks:
             ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options)[:top]
         else:
@@ -143,15 +147,11 @@ class AnswerEngine:
         ]
         return typed + list(dict.fromkeys(alternatives))
 
-    def _candidates(self, scores: np.ndarray, terms: frozenset[str], depth: int) -> list[int]:
-        """Passages sharing at least one term with the query, best BM25 first, at most `depth`."""
-        candidates: list[int] = []
-        for i in np.argsort(-scores, kind="stable"):
-            if not terms.isdisjoint(self._passages[i].terms):
-                candidates.append(int(i))
-                if len(candidates) == depth:
-                    break
-        return candidates
+    def _candidates(self, scores: np.ndarray, terms: list[str], depth: int) -> list[int]:
+        """Passages sharing at least one term with the query, best BM25 first (ties in passage order), at most `depth`."""
+        matching = np.fromiter({i for term in terms for i in self._postings.get(term, ())}, dtype=np.int64)
+        order = np.lexsort((matching, -scores[matching]))
+        return matching[order[:depth]].tolist()
 
     def _result(self, ranked: Ranked, query: WeightedQuery, on_topic: WeightedQuery) -> Result:
         passage = self.corpus.passages[ranked.index]

@@ -18,7 +18,7 @@ from retrieval.ranking_options import RankingOptions
 
 
 class WeightedQuery:
-    """The question's concepts with their weights, and the answer cue of its question type."""
+    """The question's concepts with their weights, the answer cue of its question type, and its character grams."""
 
     def __init__(
         self,
@@ -82,7 +82,11 @@ def rerank(
     texts: Sequence[str],
     options: RankingOptions,
 ) -> list[Ranked]:
-    """Final score = BM25 + best BM25 among the candidates x (best sentence's score + phrase share); best first."""
+    """Final score = BM25 + best BM25 among the candidates x bonus; best first.
+
+    The bonus: the best sentence's score (see sentence_scores), the share of the question's character
+    grams in its best sentence for them, and the weight share of question term pairs adjacent here too.
+    """
     top = max((bm25_scores[i] for i in candidates), default=0.0)
     scale = float(top) if top > 0 else 1.0
     pairs = _adjacent_pairs(query)
@@ -92,8 +96,8 @@ def rerank(
         best = max(range(len(scores)), key=lambda k: (scores[k], -k))
         bonus = scores[best]
         if options.grams:
-            text = texts[i]
-            bonus += options.grams * max(gram_overlap(query.grams, text[s.start : s.end]) for s in passages[i].sentences)
+            sentences = passages[i].sentences
+            bonus += options.grams * max(gram_overlap(query.grams, texts[i][s.start : s.end]) for s in sentences)
         if options.phrase:
             bonus += options.phrase * sum(w for pair, w in pairs if not pair.isdisjoint(passages[i].bigrams)) / (query.total or 1.0)
         ranked.append(Ranked(i, float(bm25_scores[i]) + scale * bonus))
