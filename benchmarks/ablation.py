@@ -28,7 +28,6 @@ CONFIGURATIONS = [
     ("- phrase pairs", replace(SHIPPED, phrase=0)),
     ("- question-type cue", replace(SHIPPED, cue=0)),
     ("- English rarity", replace(SHIPPED, rarity=False)),
-    ("- framing words", replace(SHIPPED, framing=False)),
     ("- typo tolerance", replace(SHIPPED, typos=False)),
     ("- number words", replace(SHIPPED, numbers=False)),
     ("- synonyms", replace(SHIPPED, synonyms=False)),

@@ -84,7 +84,6 @@ class AnswerEngine:
             synonyms=load_synonyms() if options.synonyms else [],
             numbers=options.numbers,
             typos=options.typos,
-            framing=options.framing,
         )
         self._scorer = scorer_factory([terms.tokens for terms in self._passages])
 

@@ -32,9 +32,6 @@ _ORDINALS = (
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
 ).split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-# Words that say what kind of answer a question wants, not what it is about ("how many", "what kind of"):
-# the sources rarely use them, so as terms they only make a good passage look like it misses something.
-FRAMING_WORDS = frozenset("many much kind kinds type types sort sorts besides else called named".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +83,8 @@ class QueryExpander:
         synonyms: list[list[str]] | None = None,
         numbers: bool = True,
         typos: bool = True,
-        framing: bool = True,
     ) -> None:
         self._typos = typos
-        self._ignored = STOPWORDS | FRAMING_WORDS if framing else STOPWORDS
         self._word_counts = Counter(word for word in corpus_words if word not in STOPWORDS)
         self.vocabulary = frozenset(stem(word) for word in self._word_counts)
         self._numbers = number_forms() if numbers else {}
@@ -102,7 +97,7 @@ class QueryExpander:
 
     def expand(self, question: str) -> list[Concept]:
         """The question's concepts in question order; typos of stop words are dropped."""
-        typed = [word for word in words(question) if word not in self._ignored]
+        typed = [word for word in words(question) if word not in STOPWORDS]
         concepts: list[Concept] = []
         i = 0
         while i < len(typed):

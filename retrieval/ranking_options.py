@@ -29,8 +29,6 @@ class RankingOptions:
     numbers: bool = True
     # The curated groups in data/synonyms.txt.
     synonyms: bool = True
-    # Leave out words that only frame the question ("how many", "what kind of"); see expansion.FRAMING_WORDS.
-    framing: bool = True
     # A rare word absent from the sources is read as the corpus word one typing slip away.
     typos: bool = True
 
@@ -41,5 +39,5 @@ class RankingOptions:
 
 # Every feature off: BM25 alone on the question's own terms, to measure what the rest adds.
 BM25_ONLY = RankingOptions(
-    sentence=0, family=0, grams=0, phrase=0, cue=0, rarity=False, numbers=False, synonyms=False, typos=False, framing=False
+    sentence=0, family=0, grams=0, phrase=0, cue=0, rarity=False, numbers=False, synonyms=False, typos=False
 )

@@ -80,14 +80,14 @@ def test_synonym_finds_the_passage_that_uses_the_other_word(tmp_path: Path) -> N
 
 def test_one_sentence_holding_the_whole_question_beats_scattered_repetition(tmp_path: Path) -> None:
     paragraphs = [
-        "The bridge is a landmark. The bridge is painted red. The bridge carries a railway. Many years passed. "
+        "The bridge is a landmark. The bridge is painted red. The bridge carries a railway. Years passed. "
         "Building went on.",
         "Engineers said that finishing the building of the new bridge took workers nine years in all.",
         "The council met on Tuesday to discuss parking.",
         "Parking fees in the old town will rise next year.",
         "The harbour master retired after a long career.",
     ]
-    question = "How many years did building the bridge take?"
+    question = "years spent building the bridge"
     no_second_stage = RankingOptions(sentence=0, family=0, grams=0, phrase=0, cue=0)
     assert first_passage(engine_over(tmp_path, paragraphs, no_second_stage), question) == paragraphs[0]
     sentence_only = RankingOptions(family=0, grams=0, phrase=0, cue=0)
