@@ -23,7 +23,10 @@ def grams_of_words(text_words: Iterable[str]) -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def sentence_grams(sentence: str) -> frozenset[str]:
-    """All words of a sentence, stop words included; cached, as the same candidates return question after question."""
+    """The grams of all words of a sentence, stop words included, like the question's ("capital of France").
+
+    Cached: the same candidate sentences come back question after question.
+    """
     return grams_of_words(words(sentence))
 
 

@@ -96,7 +96,7 @@ class AnswerEngine:
             concepts,
             [self.concept_weight(c, self.options.rarity) for c in concepts],
             answer_cue(question),
-            grams_of_words(word for concept in concepts for word in concept.forms[0].words),
+            grams_of_words(words(question)),
         )
         on_topic = WeightedQuery(concepts, [self.concept_weight(c, rarity=False) for c in concepts], None)
         bm25_terms = self._bm25_terms(concepts)
