@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from corpus import load_corpus
@@ -35,34 +36,41 @@ CONFIGURATIONS = [
 ]
 
 
+COLUMNS = ("top-1", "top-3", "MRR@10", "answered", "quote hits", "seed correct", "seed refused")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", default=str(REPOSITORY.parent / "shared" / "eval" / "squad-v1.1-dev-even.json"))
     args = parser.parse_args()
     squad = read_squad(args.squad)
-    seed = [EvalGroup(load_corpus(REPOSITORY / "seeds"), read_questions_jsonl(REPOSITORY / "tests" / "data" / "seed_dev_questions.jsonl"))]
-    print(f"{'configuration':24}{'top-1':>8}{'top-3':>8}{'MRR@10':>8}{'answered':>10}{'quote hits':>12}{'seed correct':>14}{'seed refused':>14}")
-    first = True
-    for name, options in CONFIGURATIONS:
-        on_squad = evaluate(squad, lambda corpus, options=options: AnswerEngine(corpus, options=options))
-        on_seed = evaluate(seed, lambda corpus, options=options: AnswerEngine(corpus, options=options))
-        if first:
-            base = score(on_squad.baseline)
-            seed_base = score(on_seed.baseline)
-            print(f"{'plain BM25 baseline':24}{_share(base, base.top1)}{_share(base, base.top3)}{base.mrr:>8.3f}{'—':>10}{'—':>12}"
-                  f"{f'{seed_base.top1}/{seed_base.answerable} top-1':>14}{'—':>14}")
-            first = False
+    seed_questions = read_questions_jsonl(REPOSITORY / "tests" / "data" / "seed_dev_questions.jsonl")
+    seed = [EvalGroup(load_corpus(REPOSITORY / "seeds"), seed_questions)]
+    print(_line("configuration", COLUMNS))
+    for number, (name, options) in enumerate(CONFIGURATIONS):
+        on_squad = evaluate(squad, partial(AnswerEngine, options=options))
+        on_seed = evaluate(seed, partial(AnswerEngine, options=options))
+        if number == 0:
+            base, seed_base = score(on_squad.baseline), score(on_seed.baseline)
+            ranks = (f"{base.share(base.top1):.3f}", f"{base.share(base.top3):.3f}", f"{base.mrr:.3f}")
+            print(
+                _line("plain BM25 baseline", (*ranks, "—", "—", f"{seed_base.top1}/{seed_base.answerable} top-1", "—"))
+            )
         ours, seed_ours = score(on_squad.ours), score(on_seed.ours)
-        print(
-            f"{name:24}{_share(ours, ours.top1)}{_share(ours, ours.top3)}{ours.mrr:>8.3f}"
-            f"{ours.share(ours.answered):>10.3f}{ours.share(ours.quote_hits):>12.3f}"
-            f"{f'{seed_ours.correct}/{seed_ours.answerable}':>14}{f'{seed_ours.refused}/{seed_ours.unanswerable}':>14}",
-            flush=True,
+        figures = (
+            f"{ours.share(ours.top1):.3f}",
+            f"{ours.share(ours.top3):.3f}",
+            f"{ours.mrr:.3f}",
+            f"{ours.share(ours.answered):.3f}",
+            f"{ours.share(ours.quote_hits):.3f}",
+            f"{seed_ours.correct}/{seed_ours.answerable}",
+            f"{seed_ours.refused}/{seed_ours.unanswerable}",
         )
+        print(_line(name, figures), flush=True)
 
 
-def _share(scores, count: int) -> str:
-    return f"{scores.share(count):>8.3f}"
+def _line(label: str, cells: tuple[str, ...]) -> str:
+    return f"{label:24}" + "".join(f"{cell:>14}" for cell in cells)
 
 
 if __name__ == "__main__":

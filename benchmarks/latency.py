@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import cycle, islice
 from pathlib import Path
 
@@ -50,8 +51,10 @@ def main() -> None:
         print(_row(f"SQuAD, {len(times):,} questions, {name}", build, times))
     one = _cli_seconds(questions[:1])
     batch = _cli_seconds(questions)
-    print(f"quotebot ask --json: 1 question {one:.2f} s, {BATCH:,} questions {batch:.2f} s, "
-          f"{(batch - one) / (BATCH - 1) * 1000:.2f} ms per further question")
+    print(
+        f"quotebot ask --json: 1 question {one:.2f} s, {BATCH:,} questions {batch:.2f} s, "
+        f"{(batch - one) / (BATCH - 1) * 1000:.2f} ms per further question"
+    )
 
 
 def _seed_batch() -> list[str]:
@@ -68,7 +71,7 @@ def _timed_batch(groups: Sequence[tuple[Corpus, Sequence[str]]], options: Rankin
         engine = AnswerEngine(corpus, options=options)
         engine.answer("warm up the word lists")
         build += time.perf_counter() - started
-        times += [_seconds(lambda q=question: engine.answer(q)) for question in questions]
+        times += [_seconds(partial(engine.answer, question)) for question in questions]
     return build, times
 
 
@@ -87,7 +90,14 @@ def _row(label: str, build: float, times: list[float]) -> str:
 def _cli_seconds(questions: Sequence[str]) -> float:
     quotebot = str(Path(sys.executable).with_name("quotebot"))
     started = time.perf_counter()
-    subprocess.run([quotebot, "ask", "--json"], input="\n".join(questions) + "\n", capture_output=True, text=True, check=True, cwd=REPOSITORY)
+    subprocess.run(
+        [quotebot, "ask", "--json"],
+        input="\n".join(questions) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPOSITORY,
+    )
     return time.perf_counter() - started
 
 

@@ -25,18 +25,25 @@ def add_eval_subcommand(commands: Any) -> None:
         "for quotebot and the plain BM25 baseline, with every miss listed.",
     )
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("questions", nargs="?", metavar="QUESTIONS.jsonl", help='lines of {"q": ..., "gold": [...] or null}')
+    source.add_argument(
+        "questions", nargs="?", metavar="QUESTIONS.jsonl", help='lines of {"q": ..., "gold": [...] or null}'
+    )
     source.add_argument("--squad", metavar="FILE.json", help="a SQuAD v1.1 file: each article is its own corpus")
     parser.add_argument("--corpus", metavar="PATH", help="sources for QUESTIONS.jsonl (default: seeds/)")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of the report")
-    parser.add_argument("--min-top1", type=_share, metavar="SHARE", help="exit 1 when quotebot's top-1 is below SHARE (0-1)")
+    parser.add_argument(
+        "--min-top1", type=_share, metavar="SHARE", help="exit 1 when quotebot's top-1 is below SHARE (0-1)"
+    )
     parser.set_defaults(handler=run_eval)
 
 
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate, print the report, and apply the --min-top1 gate."""
     if args.squad and args.corpus:
-        print("quotebot: error: --corpus cannot be used with --squad: each SQuAD article is its own corpus", file=sys.stderr)
+        print(
+            "quotebot: error: --corpus cannot be used with --squad: each SQuAD article is its own corpus",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         groups = _groups(args)
@@ -51,7 +58,10 @@ def run_eval(args: argparse.Namespace) -> int:
     else:
         print(_report(evaluation))
     if not passed:
-        print(f"quotebot: eval: top-1 {ours.share(ours.top1):.3f} is below --min-top1 {args.min_top1:.3f}", file=sys.stderr)
+        print(
+            f"quotebot: eval: top-1 {ours.share(ours.top1):.3f} is below --min-top1 {args.min_top1:.3f}",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     return EXIT_OK
 
@@ -103,7 +113,11 @@ def _report(evaluation: Evaluation) -> str:
 
 
 def _row(label: str, base: Scores, ours: Scores, base_count: int | None, ours_count: int | None) -> str:
-    change = f"{(ours_count - base_count) / ours.answerable:>+10.3f}" if base_count is not None and ours_count is not None and ours.answerable else ""
+    change = (
+        f"{(ours_count - base_count) / ours.answerable:>+10.3f}"
+        if base_count is not None and ours_count is not None and ours.answerable
+        else ""
+    )
     return f"{label:20}{_count(base_count, base.answerable):>16}{_count(ours_count, ours.answerable):>16}{change}"
 
 

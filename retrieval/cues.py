@@ -17,8 +17,13 @@ _NUMBER = re.compile(
 # A capitalised word that does not open a sentence: most likely a name.
 _NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][a-z]+")
 
-_WANTS_NUMBER = re.compile(r"\bhow (?:many|much|long|old|far|large|big|tall|high|fast)\b|\bwhat (?:percentage|percent|number|amount)\b", re.IGNORECASE)
-_WANTS_DATE = re.compile(r"\bwhen\b|\bwhat (?:year|decade|century|date|month|day)\b|\b(?:which|what) year\b", re.IGNORECASE)
+_WANTS_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|old|far|large|big|tall|high|fast)\b|\bwhat (?:percentage|percent|number|amount)\b",
+    re.IGNORECASE,
+)
+_WANTS_DATE = re.compile(
+    r"\bwhen\b|\bwhat (?:year|decade|century|date|month|day)\b|\b(?:which|what) year\b", re.IGNORECASE
+)
 _WANTS_NAME = re.compile(r"\bwho(?:m|se)?\b", re.IGNORECASE)
 
 

@@ -1,4 +1,4 @@
-"""Relative and partial dates in source text ("on Friday", "last week", "February 8"), resolved against the article date.
+"""Relative and partial dates in source text ("on Friday", "last week", "February 8"), resolved by the article date.
 
 A reader may see a quote months later, when "on Friday" no longer says which Friday. News reports past
 events, so a bare weekday is the latest such day on or before the article date (the article's own day
@@ -61,7 +61,9 @@ def _resolve(match: re.Match[str], published: dt.date) -> tuple[dt.date, dt.date
     if match.group("weekday"):
         if match.group("weekday") != match.group("weekday").capitalize():
             return None
-        day = _weekday(_WEEKDAYS.index(match.group("weekday").capitalize()), (match.group("wd_which") or "").lower(), published)
+        day = _weekday(
+            _WEEKDAYS.index(match.group("weekday").capitalize()), (match.group("wd_which") or "").lower(), published
+        )
         return day, day
     if match.group("period"):
         return _period(match.group("period").lower(), match.group("p_which").lower(), published)

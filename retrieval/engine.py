@@ -132,7 +132,7 @@ class AnswerEngine:
 
     def _form_weight(self, form: Form, rarity: bool) -> float:
         factor = rarity_factor if rarity else _neutral
-        return sum(self.term_weight(term) * factor(word) for term, word in zip(form.terms, form.words))
+        return sum(self.term_weight(term) * factor(word) for term, word in zip(form.terms, form.words, strict=True))
 
     def _bm25_terms(self, concepts: list[Concept]) -> list[str]:
         """The question's terms as typed, then every alternative term that the sources use."""
@@ -147,7 +147,7 @@ class AnswerEngine:
         return typed + list(dict.fromkeys(alternatives))
 
     def _candidates(self, scores: np.ndarray, terms: list[str], depth: int) -> list[int]:
-        """Passages sharing at least one term with the query, best BM25 first (ties in passage order), at most `depth`."""
+        """Passages sharing a term with the query, best BM25 first (ties in passage order), at most `depth`."""
         matching = np.fromiter({i for term in terms for i in self._postings.get(term, ())}, dtype=np.int64)
         order = np.lexsort((matching, -scores[matching]))
         return matching[order[:depth]].tolist()

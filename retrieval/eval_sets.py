@@ -60,14 +60,14 @@ def read_questions_jsonl(path: str | Path) -> list[EvalQuestion]:
 
 
 def read_squad(path: str | Path) -> list[EvalGroup]:
-    """SQuAD v1.1: each article becomes its own corpus, each paragraph one passage, each question's gold its paragraph."""
+    """SQuAD v1.1: each article is its own corpus, each paragraph one passage, each question's gold its paragraph."""
     try:
         data = json.loads(_read_text(path))
     except json.JSONDecodeError as error:
         raise EvalFileError(f"{path}: line {error.lineno}: not valid JSON ({error.msg})") from None
     articles = data.get("data") if isinstance(data, dict) else None
     if not isinstance(articles, list) or not articles:
-        raise EvalFileError(f"{path}: not SQuAD v1.1 (expected an object with a non-empty \"data\" list)")
+        raise EvalFileError(f'{path}: not SQuAD v1.1 (expected an object with a non-empty "data" list)')
     groups = [_squad_group(Path(path), number, article) for number, article in enumerate(articles, start=1)]
     if not any(group.questions for group in groups):
         raise EvalFileError(f"{path}: no questions in the file")
@@ -87,17 +87,17 @@ def _read_text(path: str | Path) -> str:
 
 def _question_from(record: Any, where: str) -> EvalQuestion:
     if not isinstance(record, dict):
-        raise EvalFileError(f"{where}: expected an object like {{\"q\": \"...\", \"gold\": [...] or null}}")
+        raise EvalFileError(f'{where}: expected an object like {{"q": "...", "gold": [...] or null}}')
     text = record.get("q")
     if not isinstance(text, str) or not text.strip():
-        raise EvalFileError(f"{where}: \"q\" must be a non-empty string")
+        raise EvalFileError(f'{where}: "q" must be a non-empty string')
     if "gold" not in record:
-        raise EvalFileError(f"{where}: \"gold\" is missing (use null for a question the sources don't answer)")
+        raise EvalFileError(f'{where}: "gold" is missing (use null for a question the sources don\'t answer)')
     gold = record["gold"]
     if gold is None:
         return EvalQuestion(text, None)
     if not isinstance(gold, list) or not gold or not all(isinstance(g, str) and g for g in gold):
-        raise EvalFileError(f"{where}: \"gold\" must be a non-empty list of non-empty strings, or null")
+        raise EvalFileError(f'{where}: "gold" must be a non-empty list of non-empty strings, or null')
     return EvalQuestion(text, tuple(gold))
 
 
@@ -105,22 +105,32 @@ def _squad_group(path: Path, number: int, article: Any) -> EvalGroup:
     where = f"{path}: article {number}"
     paragraphs = article.get("paragraphs") if isinstance(article, dict) else None
     if not isinstance(paragraphs, list) or not paragraphs:
-        raise EvalFileError(f"{where}: expected a non-empty \"paragraphs\" list")
+        raise EvalFileError(f'{where}: expected a non-empty "paragraphs" list')
     title = str(article.get("title") or f"article {number}")
     doc_id = f"{path.stem}/{title}"
-    contexts = [_field(paragraph, "context", str, f"{where}, paragraph {i}") for i, paragraph in enumerate(paragraphs, start=1)]
+    contexts = [
+        _field(paragraph, "context", str, f"{where}, paragraph {i}") for i, paragraph in enumerate(paragraphs, start=1)
+    ]
     text = _PARAGRAPH_BREAK.join(contexts)
-    document = Document(doc_id=doc_id, title=title.replace("_", " "), date=None, source=f"{path.name}#{title}", text=text)
+    document = Document(
+        doc_id=doc_id, title=title.replace("_", " "), date=None, source=f"{path.name}#{title}", text=text
+    )
     passages: list[Passage] = []
     questions: list[EvalQuestion] = []
     start = 0
     for i, (paragraph, context) in enumerate(zip(paragraphs, contexts, strict=True), start=1):
         passage_id = f"{doc_id}#p{i}"
-        passages.append(Passage(passage_id, doc_id, document.title, None, document.source, i, start, start + len(context), context))
+        passages.append(
+            Passage(passage_id, doc_id, document.title, None, document.source, i, start, start + len(context), context)
+        )
         start += len(context) + len(_PARAGRAPH_BREAK)
         for qa in _field(paragraph, "qas", list, f"{where}, paragraph {i}"):
             question = _field(qa, "question", str, f"{where}, paragraph {i}")
-            answers = tuple(a["text"] for a in qa.get("answers", []) if isinstance(a, dict) and isinstance(a.get("text"), str) and a["text"])
+            answers = tuple(
+                a["text"]
+                for a in qa.get("answers", [])
+                if isinstance(a, dict) and isinstance(a.get("text"), str) and a["text"]
+            )
             if not question.strip() or not answers:
                 raise EvalFileError(f"{where}, paragraph {i}: a question needs text and at least one answer")
             questions.append(EvalQuestion(question, answers, passage_id))
@@ -131,5 +141,5 @@ def _squad_group(path: Path, number: int, article: Any) -> EvalGroup:
 def _field(record: Any, key: str, kind: type, where: str) -> Any:
     value = record.get(key) if isinstance(record, dict) else None
     if not isinstance(value, kind):
-        raise EvalFileError(f"{where}: expected \"{key}\" to be a {kind.__name__}")
+        raise EvalFileError(f'{where}: expected "{key}" to be a {kind.__name__}')
     return value

@@ -81,7 +81,9 @@ class Evaluation:
     corpora: int
 
 
-def evaluate(groups: Iterable[EvalGroup], engine_factory: Callable[[Corpus], AnswerEngine] = AnswerEngine) -> Evaluation:
+def evaluate(
+    groups: Iterable[EvalGroup], engine_factory: Callable[[Corpus], AnswerEngine] = AnswerEngine
+) -> Evaluation:
     """Answer every question with our engine and rank it with the baseline, corpus by corpus."""
     baseline: list[Outcome] = []
     ours: list[Outcome] = []

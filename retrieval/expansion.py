@@ -62,10 +62,9 @@ def number_forms() -> dict[str, tuple[str, ...]]:
     return table
 
 
-def load_synonyms(text: str | None = None) -> list[list[str]]:
-    """Groups from data/synonyms.txt (or `text` in that format): comma-separated, '#' starts a comment."""
-    if text is None:
-        text = resources.files("retrieval").joinpath("data/synonyms.txt").read_text(encoding="utf-8")
+def load_synonyms() -> list[list[str]]:
+    """Groups from data/synonyms.txt: comma-separated, one group a line, '#' starts a comment."""
+    text = resources.files("retrieval").joinpath("data/synonyms.txt").read_text(encoding="utf-8")
     groups = []
     for line in text.splitlines():
         members = [member.strip() for member in line.split("#", 1)[0].split(",") if member.strip()]
@@ -86,7 +85,7 @@ class QueryExpander:
     ) -> None:
         self._typos = typos
         self._word_counts = Counter(word for word in corpus_words if word not in STOPWORDS)
-        self.vocabulary = frozenset(stem(word) for word in self._word_counts)
+        self._vocabulary = frozenset(stem(word) for word in self._word_counts)
         self._numbers = number_forms() if numbers else {}
         self._synonyms: dict[tuple[str, ...], list[Form]] = {}
         for group in synonyms if synonyms is not None else load_synonyms():
@@ -105,13 +104,12 @@ class QueryExpander:
             original = Form(tuple(stem(w) for w in typed[i : i + length]), tuple(typed[i : i + length]))
             i += length
             if length == 1:
-                alternatives = alternatives + self._number_alternatives(original.words[0])
-                if self._typos and not self._known(original, alternatives):
-                    correction = self._correct(original.words[0])
-                    if correction == "":
+                word = original.words[0]
+                alternatives = alternatives + self._number_alternatives(word)
+                if self._typos and not self._known(original, alternatives) and _maybe_typo(word):
+                    if _mistyped_stop_word(word):
                         continue
-                    if correction:
-                        alternatives = alternatives + [_form(correction)]
+                    alternatives = alternatives + [_form(c) for c in self._correction(word)]
             concepts.append(Concept((original, *alternatives)))
         return concepts
 
@@ -126,20 +124,15 @@ class QueryExpander:
         return [_form(other) for other in self._numbers.get(word, ())]
 
     def _known(self, original: Form, alternatives: list[Form]) -> bool:
-        return any(self.vocabulary.issuperset(form.terms) for form in (original, *alternatives))
+        return any(self._vocabulary.issuperset(form.terms) for form in (original, *alternatives))
 
-    def _correct(self, word: str) -> str | None:
-        """The corpus word the reader probably meant, "" for a mistyped stop word, None to leave it as typed."""
-        if not word.isalpha() or zipf(word) >= RARE_ZIPF:
-            return None
-        if len(word) <= _MAX_STOPWORD_TYPO_LENGTH and any(_one_edit_apart(word, s) for s in _STOPWORDS_BY_LENGTH.get(len(word), ())):
-            return ""
+    def _correction(self, word: str) -> list[str]:
+        """The corpus word one slip from `word` that the sources use most, if there is one."""
         if len(word) < _MIN_TYPO_LENGTH:
-            return None
-        candidates = {c for key in _deletions(word) | {word} for c in self._deletion_index.get(key, ()) if _one_edit_apart(word, c)}
-        if not candidates:
-            return None
-        return max(sorted(candidates), key=lambda c: self._word_counts[c])
+            return []
+        keys = _deletions(word) | {word}
+        candidates = {c for key in keys for c in self._deletion_index.get(key, ()) if _one_edit_apart(word, c)}
+        return [max(sorted(candidates), key=lambda c: self._word_counts[c])] if candidates else []
 
     @cached_property
     def _deletion_index(self) -> dict[str, set[str]]:
@@ -152,13 +145,25 @@ class QueryExpander:
         return index
 
 
+def _maybe_typo(word: str) -> bool:
+    """Letters only, and not a word of everyday English: "demnds" may be a typo, "tall" is not."""
+    return word.isalpha() and zipf(word) < RARE_ZIPF
+
+
+def _mistyped_stop_word(word: str) -> bool:
+    return len(word) <= _MAX_STOPWORD_TYPO_LENGTH and any(
+        _one_edit_apart(word, stop_word) for stop_word in _STOPWORDS_BY_LENGTH.get(len(word), ())
+    )
+
+
 def _form(text: str) -> Form:
     typed = tuple(word for word in words(text) if word not in STOPWORDS) or tuple(words(text))
     return Form(tuple(stem(word) for word in typed), typed)
 
 
 def _suffix(n: int) -> str:
-    return {1: "st", 2: "nd", 3: "rd"}.get(n if n < 20 else n % 10, "th") if not 11 <= n <= 13 else "th"
+    """The ordinal suffix of 1 to 20."""
+    return {1: "st", 2: "nd", 3: "rd"}.get(n, "th")
 
 
 def _deletions(word: str) -> set[str]:
@@ -171,11 +176,18 @@ def _one_edit_apart(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diffs = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+        if len(diffs) == 1:
+            return True
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and (a[diffs[0]], a[diffs[1]]) == (b[diffs[1]], b[diffs[0]])
     short, long = (a, b) if len(a) < len(b) else (b, a)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-_STOPWORDS_BY_LENGTH: dict[int, list[str]] = defaultdict(list)
-for _word in sorted(STOPWORDS):
-    _STOPWORDS_BY_LENGTH[len(_word)].append(_word)
+def _by_length(vocabulary: Iterable[str]) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for word in sorted(vocabulary):
+        grouped[len(word)].append(word)
+    return grouped
+
+
+_STOPWORDS_BY_LENGTH = _by_length(STOPWORDS)

@@ -40,7 +40,7 @@ def passage_terms(text: str) -> PassageTerms:
     for start, end in sentence_spans(text) or [(0, len(text))]:
         sentence_tokens = tokenize(text[start:end])
         tokens.extend(sentence_tokens)
-        bigrams.update(zip(sentence_tokens, sentence_tokens[1:]))
+        bigrams.update(zip(sentence_tokens, sentence_tokens[1:], strict=False))
         sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens), families(sentence_tokens)))
     return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences))
 

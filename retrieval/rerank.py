@@ -99,7 +99,11 @@ def rerank(
             sentences = passages[i].sentences
             bonus += options.grams * max(gram_overlap(query.grams, texts[i][s.start : s.end]) for s in sentences)
         if options.phrase:
-            bonus += options.phrase * sum(w for pair, w in pairs if not pair.isdisjoint(passages[i].bigrams)) / (query.total or 1.0)
+            bonus += (
+                options.phrase
+                * sum(w for pair, w in pairs if not pair.isdisjoint(passages[i].bigrams))
+                / (query.total or 1.0)
+            )
         ranked.append(Ranked(i, float(bm25_scores[i]) + scale * bonus))
     ranked.sort(key=lambda r: (-r.score, r.index))
     return ranked

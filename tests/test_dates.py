@@ -24,8 +24,14 @@ def annotated(text: str, published: dt.date | None = SEED_DATE) -> str:
     [
         ("What did Putin say on Friday?", "Vladimir Putin said on Friday (2 December 2022) that he is open to talks"),
         ("What were Putin's three demands?", "with Macron on February 8 (8 February 2022), just weeks before"),
-        ("When was Macron's state visit to the United States?", "Amid his state visit last week (26 November – 2 December 2022) to"),
-        ("What did Macron say about Russian concerns?", "On Saturday (3 December 2022), French President Emmanuel Macron said"),
+        (
+            "When was Macron's state visit to the United States?",
+            "Amid his state visit last week (26 November – 2 December 2022) to",
+        ),
+        (
+            "What did Macron say about Russian concerns?",
+            "On Saturday (3 December 2022), French President Emmanuel Macron said",
+        ),
     ],
 )
 def test_seed_answers_show_each_relative_date_beside_the_quote(engine, question: str, shown: str) -> None:

@@ -1,4 +1,4 @@
-"""`quotebot eval` as maintainers and CI run it: figures on the seed dev set and a SQuAD excerpt, the gate, bad files."""
+"""`quotebot eval` as maintainers and CI run it: figures on the seed and a SQuAD excerpt, the gate, bad files."""
 
 from __future__ import annotations
 
@@ -26,7 +26,14 @@ def test_seed_dev_set_figures_for_quotebot_and_the_baseline() -> None:
     record = eval_json(str(SEED_QUESTIONS), "--corpus", str(SEEDS))
     assert (record["questions"], record["answerable"], record["unanswerable"]) == (16, 12, 4)
     ours, baseline = record["quotebot"], record["baseline"]
-    assert ours["counts"] == {"top1": 12, "top3": 12, "answered": 12, "quote_hits": 12, "correct": 12, "off_topic_refused": 4}
+    assert ours["counts"] == {
+        "top1": 12,
+        "top3": 12,
+        "answered": 12,
+        "quote_hits": 12,
+        "correct": 12,
+        "off_topic_refused": 4,
+    }
     assert (ours["top1"], ours["mrr"], ours["off_topic_refused"]) == (1.0, 1.0, 1.0)
     assert baseline["counts"]["top1"] == 12 and baseline["answered"] is None and baseline["quote_hits"] is None
     assert record["misses"] == [] and record["passed"] is True
@@ -47,7 +54,12 @@ def test_squad_excerpt_counts_each_article_as_its_own_corpus_and_lists_misses() 
     assert (record["questions"], record["corpora"], record["passages"]) == (14, 2, 5)
     assert record["baseline"]["counts"]["top1"] == 10
     assert record["quotebot"]["counts"] == {
-        "top1": 13, "top3": 14, "answered": 13, "quote_hits": 13, "correct": 13, "off_topic_refused": None,
+        "top1": 13,
+        "top3": 14,
+        "answered": 13,
+        "quote_hits": 13,
+        "correct": 13,
+        "off_topic_refused": None,
     }
     [miss] = record["misses"]
     assert miss["question"] == "Which tower came through the gale unharmed?"
@@ -102,9 +114,15 @@ def test_malformed_questions_file_is_reported_with_its_line(tmp_path: Path, line
     [
         ('{"data": [', "line 1: not valid JSON (Expecting value)"),
         ('{"version": "1.1"}', 'not SQuAD v1.1 (expected an object with a non-empty "data" list)'),
-        ('{"data": [{"title": "A", "paragraphs": [{"context": "Text.", "qas": [{"question": "Q?", "answers": []}]}]}]}',
-         "article 1, paragraph 1: a question needs text and at least one answer"),
-        ('{"data": [{"title": "A", "paragraphs": [{"qas": []}]}]}', 'article 1, paragraph 1: expected "context" to be a str'),
+        (
+            '{"data": [{"title": "A", "paragraphs": [{"context": "Text.", "qas": '
+            '[{"question": "Q?", "answers": []}]}]}]}',
+            "article 1, paragraph 1: a question needs text and at least one answer",
+        ),
+        (
+            '{"data": [{"title": "A", "paragraphs": [{"qas": []}]}]}',
+            'article 1, paragraph 1: expected "context" to be a str',
+        ),
     ],
 )
 def test_malformed_squad_file_is_reported_with_where(tmp_path: Path, content: str, message: str) -> None:
@@ -115,8 +133,13 @@ def test_malformed_squad_file_is_reported_with_where(tmp_path: Path, content: st
     assert str(error.value) == f"{path}: {message}"
 
 
-@pytest.mark.parametrize(("option", "content"), [((), '{"q": "Who?", "gold": null}\n{"q": "Which", "gold": [}\n'), (("--squad",), '{"data": [')])
-def test_malformed_file_is_a_failure_with_one_line_on_stderr(tmp_path: Path, option: tuple[str, ...], content: str) -> None:
+@pytest.mark.parametrize(
+    ("option", "content"),
+    [((), '{"q": "Who?", "gold": null}\n{"q": "Which", "gold": [}\n'), (("--squad",), '{"data": [')],
+)
+def test_malformed_file_is_a_failure_with_one_line_on_stderr(
+    tmp_path: Path, option: tuple[str, ...], content: str
+) -> None:
     path = tmp_path / "questions"
     path.write_text(content, encoding="utf-8")
     run = run_quotebot("eval", *option, str(path))

@@ -15,7 +15,9 @@ from tests.conftest import CARD_ANSWER
 
 
 def engine_over(folder: Path, paragraphs: list[str], options: RankingOptions = RankingOptions()) -> AnswerEngine:
-    (folder / "doc.txt").write_text("title: Test\ndate: 2023-03-01\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    (folder / "doc.txt").write_text(
+        "title: Test\ndate: 2023-03-01\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8"
+    )
     return AnswerEngine(load_corpus(folder), options=options)
 
 
@@ -121,7 +123,9 @@ def test_quote_of_a_long_passage_is_the_answering_sentence(tmp_path: Path) -> No
 
 
 def test_scores_are_bm25_plus_the_second_stage_bonus_best_first(engine: AnswerEngine) -> None:
-    plain = AnswerEngine(engine.corpus, options=BM25_ONLY).answer("What did Macron tell French television?", top=5).results
+    plain = (
+        AnswerEngine(engine.corpus, options=BM25_ONLY).answer("What did Macron tell French television?", top=5).results
+    )
     ours = engine.answer("What did Macron tell French television?", top=5).results
     assert [r.score for r in ours] == sorted((r.score for r in ours), reverse=True)
     assert ours[0].score >= max(r.score for r in plain if r.passage == ours[0].passage)
