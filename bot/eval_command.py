@@ -93,14 +93,14 @@ def _report(evaluation: Evaluation) -> str:
         f"sources don't answer) over {evaluation.corpora} {'corpus' if evaluation.corpora == 1 else 'corpora'}, "
         f"{evaluation.passages} passages",
         "",
-        f"{'':20}{'plain BM25':>16}{'quotebot':>16}{'change':>10}",
+        f"{'':20}{'plain BM25':>18}{'quotebot':>18}{'change':>10}",
         _row("top-1", base, ours, base.top1, ours.top1),
         _row("top-3", base, ours, base.top3, ours.top3),
-        f"{f'MRR@{RANK_DEPTH}':20}{base.mrr:>16.3f}{ours.mrr:>16.3f}{ours.mrr - base.mrr:>+10.3f}",
+        f"{f'MRR@{RANK_DEPTH}':20}{base.mrr:>18.3f}{ours.mrr:>18.3f}{ours.mrr - base.mrr:>+10.3f}",
         _row("answered", base, ours, None, ours.answered),
         _row("quote-level hits", base, ours, None, ours.quote_hits),
         _row("answered correctly", base, ours, None, ours.correct),
-        f"{'off-topic refused':20}{'—':>16}{_count(ours.refused, ours.unanswerable):>16}",
+        f"{'off-topic refused':20}{'—':>18}{_count(ours.refused, ours.unanswerable):>18}",
         "",
         "plain BM25: rank-bm25 BM25Okapi defaults, lower-cased \\w+ words, Snowball stems, 36 stop words; it never "
         "refuses and quotes whole passages.",
@@ -118,7 +118,7 @@ def _row(label: str, base: Scores, ours: Scores, base_count: int | None, ours_co
         if base_count is not None and ours_count is not None and ours.answerable
         else ""
     )
-    return f"{label:20}{_count(base_count, base.answerable):>16}{_count(ours_count, ours.answerable):>16}{change}"
+    return f"{label:20}{_count(base_count, base.answerable):>18}{_count(ours_count, ours.answerable):>18}{change}"
 
 
 def _count(count: int | None, total: int) -> str:
