@@ -15,6 +15,7 @@ from telegram.error import InvalidToken
 from bot.answer_json import reply_record
 from bot.ask import Reply, ask
 from bot.console import run_console
+from bot.eval_command import add_eval_subcommand
 from bot.formatting import human_date, reply_text
 from bot.logs import configure_logging
 from bot.querylog import InvalidDatabaseURL, InvalidSetting, settings_from_env
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus = commands.add_parser("corpus", help="list the loaded documents and any load warnings")
     _add_corpus_option(corpus)
     corpus.set_defaults(handler=_corpus)
+    add_eval_subcommand(commands)
     return parser
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.ask import Reply
 from bot.questions import MAX_QUESTION_CHARS
 from corpus.model import Document
+from retrieval.dates import DateMention
 from retrieval.engine import Refusal
 
 EXAMPLE_QUESTION = "What were Putin's three demands?"
@@ -19,6 +21,38 @@ TRUNCATED = f"(Your question was long, so only its first {MAX_QUESTION_CHARS} ch
 def human_date(date: dt.date | None) -> str:
     """'3 December 2022', or 'undated': a missing date is said, never invented."""
     return f"{date.day} {date:%B %Y}" if date else "undated"
+
+
+def date_span(first: dt.date, last: dt.date) -> str:
+    """'2 December 2022', 'November 2022', '2021' or '26 November – 2 December 2022', as the span allows."""
+    if first == last:
+        return human_date(first)
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31) and first.year == last.year:
+        return str(first.year)
+    if (
+        first.day == 1
+        and (first.year, first.month) == (last.year, last.month)
+        and (last + dt.timedelta(days=1)).day == 1
+    ):
+        return f"{first:%B %Y}"
+    if first.year != last.year:
+        return f"{human_date(first)} – {human_date(last)}"
+    if first.month != last.month:
+        return f"{first.day} {first:%B} – {human_date(last)}"
+    return f"{first.day}–{human_date(last)}"
+
+
+def quote_with_dates(quote: str, mentions: Sequence[DateMention]) -> str:
+    """The quote with each relative date followed by the day it means: "on Friday (2 December 2022)".
+
+    The quote itself stays verbatim; only the bracketed days are added, so readers can tell them apart.
+    """
+    pieces: list[str] = []
+    position = 0
+    for mention in mentions:
+        pieces += [quote[position : mention.end], f" ({date_span(mention.first, mention.last)})"]
+        position = mention.end
+    return "".join(pieces) + quote[position:]
 
 
 def document_line(document: Document) -> str:
@@ -38,7 +72,7 @@ def reply_text(reply: Reply, show_score: bool = False) -> str:
         lines.append(NOT_COVERED)
     else:
         best = answer.results[0]
-        lines.extend(f"> {line}" for line in best.quote.splitlines())
+        lines.extend(f"> {line}" for line in quote_with_dates(best.quote, best.dates).splitlines())
         source = f"— {best.passage.title}, {human_date(best.passage.date)} ({best.passage.source})"
         lines.append(source + (f"  [score {best.score:.2f}]" if show_score else ""))
     return "\n".join(lines)

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from corpus.model import Passage
-from corpus.sentences import sentence_spans
-from retrieval.tokens import tokenize
+from collections.abc import Sequence
 
 # A passage up to this length is quoted whole; longer ones are cut to their best sentences.
 QUOTE_MAX_CHARS = 450
 ELLIPSIS = "…"
 
 
-def select_quote(passage: Passage, term_weights: Mapping[str, float]) -> str:
-    """Verbatim text from the passage, with … wherever text was left out at either end."""
-    text = passage.text
-    if len(text) <= QUOTE_MAX_CHARS:
+def select_quote(text: str, spans: Sequence[tuple[int, int]], scores: Sequence[float]) -> str:
+    """Verbatim text: the best sentence, grown by matching neighbours while it fits, … wherever text was left out."""
+    if len(text) <= QUOTE_MAX_CHARS or not spans:
         return text
-    spans = sentence_spans(text)
-    scores = [_sentence_score(text[start:end], term_weights) for start, end in spans]
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     first = last = best
     while True:
         neighbours = [i for i in (first - 1, last + 1) if 0 <= i < len(spans) and scores[i] > 0]
-        grown = [i for i in neighbours if _span_length(spans, min(first, i), max(last, i)) <= QUOTE_MAX_CHARS]
+        grown = [i for i in neighbours if spans[max(last, i)][1] - spans[min(first, i)][0] <= QUOTE_MAX_CHARS]
         if not grown:
             break
         pick = max(grown, key=lambda i: (scores[i], -i))
@@ -33,11 +26,3 @@ def select_quote(passage: Passage, term_weights: Mapping[str, float]) -> str:
     prefix = ELLIPSIS + " " if start > 0 else ""
     suffix = " " + ELLIPSIS if end < len(text) else ""
     return prefix + text[start:end] + suffix
-
-
-def _sentence_score(sentence: str, term_weights: Mapping[str, float]) -> float:
-    return sum(term_weights.get(term, 0.0) for term in set(tokenize(sentence)))
-
-
-def _span_length(spans: list[tuple[int, int]], first: int, last: int) -> int:
-    return spans[last][1] - spans[first][0]

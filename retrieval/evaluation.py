@@ -1,0 +1,151 @@
+"""Measuring answer quality on questions with known answers, for our engine and the plain BM25 baseline alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from corpus.loader import Corpus
+from corpus.model import Passage
+from retrieval.baseline import BaselineRanker
+from retrieval.engine import AnswerEngine
+from retrieval.eval_sets import EvalGroup, EvalQuestion
+
+# Ranks are looked at this deep: MRR is MRR@10, and a right passage below it counts as not found.
+RANK_DEPTH = 10
+
+
+class Miss(str, Enum):
+    """What went wrong with one question, as listed for review."""
+
+    REFUSED = "refused"
+    WRONG_PASSAGE = "wrong passage first"
+    QUOTE_LACKS_GOLD = "right passage, but the quote leaves the answer out"
+    ANSWERED_OFF_TOPIC = "answered a question the sources don't cover"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one question fared. `answered` and `quote_hit` are None for a ranker that never refuses or quotes."""
+
+    question: EvalQuestion
+    rank: int | None
+    answered: bool | None
+    quote_hit: bool | None
+    top_passage: str | None
+    top_quote: str | None
+
+    @property
+    def miss(self) -> Miss | None:
+        if not self.question.answerable:
+            return Miss.ANSWERED_OFF_TOPIC if self.answered else None
+        if self.answered is False:
+            return Miss.REFUSED
+        if self.rank != 1:
+            return Miss.WRONG_PASSAGE
+        if self.quote_hit is False:
+            return Miss.QUOTE_LACKS_GOLD
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Counts over a question set; the shares are over answerable questions, refusals over unanswerable ones."""
+
+    answerable: int
+    unanswerable: int
+    top1: int
+    top3: int
+    reciprocal_ranks: float
+    answered: int | None
+    quote_hits: int | None
+    correct: int | None
+    refused: int | None
+
+    def share(self, count: int | None) -> float | None:
+        return None if count is None else count / self.answerable if self.answerable else 0.0
+
+    @property
+    def mrr(self) -> float:
+        return self.reciprocal_ranks / self.answerable if self.answerable else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Both rankers' outcomes on the same questions, in the same order."""
+
+    baseline: list[Outcome]
+    ours: list[Outcome]
+    passages: int
+    corpora: int
+
+
+def evaluate(
+    groups: Iterable[EvalGroup], engine_factory: Callable[[Corpus], AnswerEngine] = AnswerEngine
+) -> Evaluation:
+    """Answer every question with our engine and rank it with the baseline, corpus by corpus."""
+    baseline: list[Outcome] = []
+    ours: list[Outcome] = []
+    passages = corpora = 0
+    for group in groups:
+        engine = engine_factory(group.corpus)
+        ranker = BaselineRanker([passage.text for passage in group.corpus.passages])
+        for question in group.questions:
+            ours.append(_engine_outcome(engine, question))
+            baseline.append(_baseline_outcome(ranker, group.corpus.passages, question))
+        passages += len(group.corpus.passages)
+        corpora += 1
+    return Evaluation(baseline, ours, passages, corpora)
+
+
+def score(outcomes: Sequence[Outcome]) -> Scores:
+    """Top-1, top-3, MRR@10 and, where the ranker has them, answered share, quote hits and refusals."""
+    answerable = [o for o in outcomes if o.question.answerable]
+    unanswerable = [o for o in outcomes if not o.question.answerable]
+    judged = all(o.answered is not None for o in outcomes)
+    return Scores(
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+        top1=sum(o.rank == 1 for o in answerable),
+        top3=sum(o.rank is not None and o.rank <= 3 for o in answerable),
+        reciprocal_ranks=sum(1 / o.rank for o in answerable if o.rank),
+        answered=sum(bool(o.answered) for o in answerable) if judged else None,
+        quote_hits=sum(bool(o.quote_hit) for o in answerable) if judged else None,
+        correct=sum(o.miss is None for o in answerable) if judged else None,
+        refused=sum(not o.answered for o in unanswerable) if judged else None,
+    )
+
+
+def is_right(passage: Passage, question: EvalQuestion) -> bool:
+    """The right passage: SQuAD's own paragraph when the question names one, else any holding a gold string."""
+    if question.gold is None:
+        return False
+    if question.gold_passage is not None:
+        return passage.passage_id == question.gold_passage
+    return any(gold in passage.text for gold in question.gold)
+
+
+def _engine_outcome(engine: AnswerEngine, question: EvalQuestion) -> Outcome:
+    answer = engine.answer(question.text, top=RANK_DEPTH)
+    best = answer.results[0] if answer.results else None
+    quote_hit = bool(
+        best and question.gold and is_right(best.passage, question) and any(g in best.quote for g in question.gold)
+    )
+    return Outcome(
+        question=question,
+        rank=_first_right([r.passage for r in answer.results], question),
+        answered=answer.answered,
+        quote_hit=quote_hit,
+        top_passage=best.passage.passage_id if best else None,
+        top_quote=best.quote if best else None,
+    )
+
+
+def _baseline_outcome(ranker: BaselineRanker, passages: Sequence[Passage], question: EvalQuestion) -> Outcome:
+    ranked = [passages[i] for i in ranker.rank(question.text)[:RANK_DEPTH]]
+    return Outcome(question, _first_right(ranked, question), None, None, ranked[0].passage_id, None)
+
+
+def _first_right(passages: Sequence[Passage], question: EvalQuestion) -> int | None:
+    return next((rank for rank, passage in enumerate(passages, start=1) if is_right(passage, question)), None)

@@ -1,0 +1,193 @@
+"""What a question asks about, as concepts: the words the reader typed and the forms the sources may use.
+
+Three kinds of alternative form, each only where it is safe: number words (3 and three), groups from
+the curated synonym list (data/synonyms.txt), and, for a word that is neither in the sources nor in
+everyday English, the corpus word one typing slip away ("demnds" -> "demands").
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+
+from retrieval.tokens import STOPWORDS, stem, words
+from retrieval.word_frequency import RARE_ZIPF, zipf
+
+# Longest synonym phrase, in terms, looked for in a question.
+_MAX_PHRASE = 3
+# Words shorter than this are never corrected: too many real words lie one slip from them.
+_MIN_TYPO_LENGTH = 4
+# A short unknown word one slip from a stop word ("wer", "wat") is taken to be that stop word.
+_MAX_STOPWORD_TYPO_LENGTH = 4
+
+_CARDINALS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty"
+).split()
+_ORDINALS = (
+    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """One way of saying a concept: its BM25 terms and the words they came from."""
+
+    terms: tuple[str, ...]
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One thing the question asks about; `forms[0]` is what the reader typed."""
+
+    forms: tuple[Form, ...]
+
+
+def number_forms() -> dict[str, tuple[str, ...]]:
+    """Each number word or numeral with the other ways to write it: 3/three, 3rd/third, 1990s/90s/nineties."""
+    groups: list[tuple[str, ...]] = [(str(n), word) for n, word in enumerate(_CARDINALS)]
+    groups += [(f"{n}{_suffix(n)}", word) for n, word in enumerate(_ORDINALS) if n]
+    groups += [(str(10 * n), word) for n, word in enumerate(_TENS, start=2)][1:]
+    groups += [(f"19{10 * n}s", f"{10 * n}s", word[:-1] + "ies") for n, word in enumerate(_TENS, start=2)]
+    table: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        for member in group:
+            table[member] = tuple(other for other in group if other != member)
+    return table
+
+
+def load_synonyms() -> list[list[str]]:
+    """Groups from data/synonyms.txt: comma-separated, one group a line, '#' starts a comment."""
+    text = resources.files("retrieval").joinpath("data/synonyms.txt").read_text(encoding="utf-8")
+    groups = []
+    for line in text.splitlines():
+        members = [member.strip() for member in line.split("#", 1)[0].split(",") if member.strip()]
+        if len(members) > 1:
+            groups.append(members)
+    return groups
+
+
+class QueryExpander:
+    """Turns questions into concepts against one corpus's vocabulary; build once per index."""
+
+    def __init__(
+        self,
+        corpus_words: Iterable[str],
+        synonyms: list[list[str]] | None = None,
+        numbers: bool = True,
+        typos: bool = True,
+    ) -> None:
+        self._typos = typos
+        self._word_counts = Counter(word for word in corpus_words if word not in STOPWORDS)
+        self._vocabulary = frozenset(stem(word) for word in self._word_counts)
+        self._numbers = number_forms() if numbers else {}
+        self._synonyms: dict[tuple[str, ...], list[Form]] = {}
+        for group in synonyms if synonyms is not None else load_synonyms():
+            forms = [_form(member) for member in group]
+            for form in forms:
+                if form.terms:
+                    self._synonyms[form.terms] = [other for other in forms if other != form and other.terms]
+
+    def expand(self, question: str) -> list[Concept]:
+        """The question's concepts in question order; typos of stop words are dropped."""
+        typed = [word for word in words(question) if word not in STOPWORDS]
+        concepts: list[Concept] = []
+        i = 0
+        while i < len(typed):
+            length, alternatives = self._synonym_at(typed, i)
+            original = Form(tuple(stem(w) for w in typed[i : i + length]), tuple(typed[i : i + length]))
+            i += length
+            if length == 1:
+                word = original.words[0]
+                alternatives = alternatives + self._number_alternatives(word)
+                if self._typos and not self._known(original, alternatives) and _maybe_typo(word):
+                    if _mistyped_stop_word(word):
+                        continue
+                    alternatives = alternatives + [_form(c) for c in self._correction(word)]
+            concepts.append(Concept((original, *alternatives)))
+        return concepts
+
+    def _synonym_at(self, typed: list[str], i: int) -> tuple[int, list[Form]]:
+        for length in range(min(_MAX_PHRASE, len(typed) - i), 0, -1):
+            key = tuple(stem(word) for word in typed[i : i + length])
+            if key in self._synonyms:
+                return length, self._synonyms[key]
+        return 1, []
+
+    def _number_alternatives(self, word: str) -> list[Form]:
+        return [_form(other) for other in self._numbers.get(word, ())]
+
+    def _known(self, original: Form, alternatives: list[Form]) -> bool:
+        return any(self._vocabulary.issuperset(form.terms) for form in (original, *alternatives))
+
+    def _correction(self, word: str) -> list[str]:
+        """The corpus word one slip from `word` that the sources use most, if there is one."""
+        if len(word) < _MIN_TYPO_LENGTH:
+            return []
+        keys = _deletions(word) | {word}
+        candidates = {c for key in keys for c in self._deletion_index.get(key, ()) if _one_edit_apart(word, c)}
+        return [max(sorted(candidates), key=lambda c: self._word_counts[c])] if candidates else []
+
+    @cached_property
+    def _deletion_index(self) -> dict[str, set[str]]:
+        """Every corpus word under itself and each of its one-letter deletions, built on the first typo."""
+        index: dict[str, set[str]] = defaultdict(set)
+        for word in self._word_counts:
+            if len(word) >= _MIN_TYPO_LENGTH - 1 and word.isalpha():
+                for key in _deletions(word) | {word}:
+                    index[key].add(word)
+        return index
+
+
+def _maybe_typo(word: str) -> bool:
+    """Letters only, and not a word of everyday English: "demnds" may be a typo, "tall" is not."""
+    return word.isalpha() and zipf(word) < RARE_ZIPF
+
+
+def _mistyped_stop_word(word: str) -> bool:
+    return len(word) <= _MAX_STOPWORD_TYPO_LENGTH and any(
+        _one_edit_apart(word, stop_word) for stop_word in _STOPWORDS_BY_LENGTH.get(len(word), ())
+    )
+
+
+def _form(text: str) -> Form:
+    typed = tuple(word for word in words(text) if word not in STOPWORDS) or tuple(words(text))
+    return Form(tuple(stem(word) for word in typed), typed)
+
+
+def _suffix(n: int) -> str:
+    """The ordinal suffix of 1 to 20."""
+    return {1: "st", 2: "nd", 3: "rd"}.get(n, "th")
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours turns a into b."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and (a[diffs[0]], a[diffs[1]]) == (b[diffs[1]], b[diffs[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _by_length(vocabulary: Iterable[str]) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for word in sorted(vocabulary):
+        grouped[len(word)].append(word)
+    return grouped
+
+
+_STOPWORDS_BY_LENGTH = _by_length(STOPWORDS)

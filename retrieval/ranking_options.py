@@ -1,0 +1,43 @@
+"""The switches and weights of every ranking feature beyond plain BM25, each one measured by `quotebot eval`.
+
+The defaults are what the engine uses. Turning one feature off at a time is how the ablation benchmark
+(bench/ablation.py) shows what each adds; see README "How passages are ranked".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RankingOptions:
+    """Second-stage bonuses, as shares of the best BM25 score among the candidates, and query-side switches."""
+
+    # Share of the question's term weight found in the passage's best single sentence.
+    sentence: float = 0.7
+    # Within a sentence, a question term whose word family is there (colonise, colonial) counts this much.
+    family: float = 0.5
+    # Share of the question's character 4-grams found in the passage's best sentence for them.
+    grams: float = 0.9
+    # Share of the question's weight in adjacent term pairs that are adjacent in the passage too.
+    phrase: float = 0.5
+    # The best sentence holds what the question type asks for (a date for "when", a number for "how many").
+    cue: float = 0.2
+    # Temper corpus idf with English word frequency, so "example" weighs less than "Crimea".
+    rarity: bool = True
+    # 3 finds three, 1990s finds nineties.
+    numbers: bool = True
+    # The curated groups in data/synonyms.txt.
+    synonyms: bool = True
+    # A rare word absent from the sources is read as the corpus word one typing slip away.
+    typos: bool = True
+
+    @property
+    def reranks(self) -> bool:
+        return bool(self.sentence or self.grams or self.phrase or self.cue)
+
+
+# Every feature off: BM25 alone on the question's own terms, to measure what the rest adds.
+BM25_ONLY = RankingOptions(
+    sentence=0, family=0, grams=0, phrase=0, cue=0, rarity=False, numbers=False, synonyms=False, typos=False
+)

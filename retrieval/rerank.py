@@ -1,0 +1,133 @@
+"""The second ranking stage: re-order BM25's best candidates by how closely one sentence matches the question.
+
+BM25 sees a passage as a bag of terms. Readers' questions usually paraphrase one sentence, so a passage
+whose single sentence holds most of the question's weight, with the question's word pairs intact, is the
+better answer even when another passage repeats a term more often.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.char_grams import gram_overlap
+from retrieval.expansion import Concept
+from retrieval.passage_terms import PassageTerms, SentenceTerms, families
+from retrieval.ranking_options import RankingOptions
+
+
+class WeightedQuery:
+    """The question's concepts with their weights, the answer cue of its question type, and its character grams."""
+
+    def __init__(
+        self,
+        concepts: Sequence[Concept],
+        weights: Sequence[float],
+        cue: re.Pattern[str] | None,
+        grams: frozenset[str] = frozenset(),
+    ) -> None:
+        self.concepts = concepts
+        self.weights = weights
+        self.cue = cue
+        self.grams = grams
+        self.total = sum(weights)
+        # Single-term forms answer "which concepts are here" with one set intersection per sentence.
+        self._concepts_by_term: dict[str, list[int]] = {}
+        self._phrases: list[tuple[frozenset[str], int]] = []
+        for index, concept in enumerate(concepts):
+            for form in concept.forms:
+                if len(form.terms) == 1:
+                    self._concepts_by_term.setdefault(form.terms[0], []).append(index)
+                elif form.terms:
+                    self._phrases.append((frozenset(form.terms), index))
+        self._single_terms = frozenset(self._concepts_by_term)
+        self._families = [families(term for form in concept.forms for term in form.terms) for concept in concepts]
+
+    def weight_in(self, terms: frozenset[str]) -> float:
+        """The weight of the concepts found in `terms`."""
+        return sum(self.weights[index] for index in self._found(terms))
+
+    def sentence_weight(self, sentence: SentenceTerms, family_share: float) -> float:
+        """The weight of the concepts in a sentence, plus `family_share` of those only present as a word family."""
+        found = self._found(sentence.terms)
+        weight = sum(self.weights[index] for index in found)
+        if family_share:
+            weight += family_share * sum(
+                self.weights[index]
+                for index, family in enumerate(self._families)
+                if index not in found and not family.isdisjoint(sentence.families)
+            )
+        return weight
+
+    def _found(self, terms: frozenset[str]) -> set[int]:
+        found = {index for term in terms & self._single_terms for index in self._concepts_by_term[term]}
+        found.update(index for phrase, index in self._phrases if phrase <= terms)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A candidate passage with its final score."""
+
+    index: int
+    score: float
+
+
+def rerank(
+    candidates: Sequence[int],
+    bm25_scores: Sequence[float],
+    query: WeightedQuery,
+    passages: Sequence[PassageTerms],
+    texts: Sequence[str],
+    options: RankingOptions,
+) -> list[Ranked]:
+    """Final score = BM25 + best BM25 among the candidates x bonus; best first.
+
+    The bonus: the best sentence's score (see sentence_scores), the share of the question's character
+    grams in its best sentence for them, and the weight share of question term pairs adjacent here too.
+    """
+    top = max((bm25_scores[i] for i in candidates), default=0.0)
+    scale = float(top) if top > 0 else 1.0
+    pairs = _adjacent_pairs(query)
+    ranked = []
+    for i in candidates:
+        scores = sentence_scores(query, passages[i], texts[i], options)
+        best = max(range(len(scores)), key=lambda k: (scores[k], -k))
+        bonus = scores[best]
+        if options.grams:
+            sentences = passages[i].sentences
+            bonus += options.grams * max(gram_overlap(query.grams, texts[i][s.start : s.end]) for s in sentences)
+        if options.phrase:
+            bonus += (
+                options.phrase
+                * sum(w for pair, w in pairs if not pair.isdisjoint(passages[i].bigrams))
+                / (query.total or 1.0)
+            )
+        ranked.append(Ranked(i, float(bm25_scores[i]) + scale * bonus))
+    ranked.sort(key=lambda r: (-r.score, r.index))
+    return ranked
+
+
+def sentence_scores(query: WeightedQuery, passage: PassageTerms, text: str, options: RankingOptions) -> list[float]:
+    """Per sentence: the share of the question's weight it holds (word families in part), plus the cue bonus."""
+    total = query.total or 1.0
+    scores = []
+    for sentence in passage.sentences:
+        score = options.sentence * query.sentence_weight(sentence, options.family) / total
+        if options.cue and query.cue is not None and query.cue.search(text, sentence.start, sentence.end):
+            score += options.cue
+        scores.append(score)
+    return scores
+
+
+def _adjacent_pairs(query: WeightedQuery) -> list[tuple[frozenset[tuple[str, str]], float]]:
+    """Each pair of neighbouring concepts as the term pairs that would show it, with the pair's weight."""
+    pairs = []
+    concepts, weights = query.concepts, query.weights
+    for k in range(len(concepts) - 1):
+        spelled = frozenset(
+            (a.terms[-1], b.terms[0]) for a in concepts[k].forms for b in concepts[k + 1].forms if a.terms and b.terms
+        )
+        pairs.append((spelled, weights[k] + weights[k + 1]))
+    return pairs
