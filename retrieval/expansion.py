@@ -95,7 +95,10 @@ class QueryExpander:
                     self._synonyms[form.terms] = [other for other in forms if other != form and other.terms]
 
     def expand(self, question: str) -> list[Concept]:
-        """The question's concepts in question order; typos of stop words are dropped."""
+        """The question's distinct concepts in question order; typos of stop words are dropped.
+
+        A repeated word counts once, so "1+1" or "nato nato" cannot inflate the no-answer rule's coverage.
+        """
         typed = [word for word in words(question) if word not in STOPWORDS]
         concepts: list[Concept] = []
         i = 0
@@ -110,7 +113,9 @@ class QueryExpander:
                     if _mistyped_stop_word(word):
                         continue
                     alternatives = alternatives + [_form(c) for c in self._correction(word)]
-            concepts.append(Concept((original, *alternatives)))
+            concept = Concept((original, *alternatives))
+            if concept not in concepts:
+                concepts.append(concept)
         return concepts
 
     def _synonym_at(self, typed: list[str], i: int) -> tuple[int, list[Form]]:

@@ -36,7 +36,12 @@ def test_dev_question_is_answered_with_the_gold_in_the_top_quote(engine: AnswerE
 @pytest.mark.parametrize(
     "question",
     [q["q"] for q in OFF_TOPIC]
-    + ["What is the capital of Australia?", "asdf", "What did Putin say about the weather?"],
+    + [
+        "What is the capital of Australia?",
+        "asdf",
+        "What did Putin say about the weather?",
+        "=1+1 capital of Australia",
+    ],
 )
 def test_off_topic_question_is_refused(engine: AnswerEngine, question: str) -> None:
     assert engine.answer(question).refusal is Refusal.NOT_COVERED
