@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -26,6 +27,7 @@ from bot.settings import Settings, SettingsError, corpus_path
 from bot.telegram.app import PollingConflict, Webhook
 from corpus import Corpus, CorpusError, load_corpus
 from retrieval.engine import AnswerEngine
+from retrieval.search_index import SearchIndex, fingerprint, index_directory, load_or_build
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 MAX_TOP = 50
@@ -88,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     health = commands.add_parser("healthcheck", help="exit 0 if the running bot's /healthz says healthy (for Docker)")
     health.set_defaults(handler=_healthcheck)
 
+    index = commands.add_parser("index", help="build the search index and save it next to the corpus")
+    _add_corpus_option(index)
+    index.set_defaults(handler=_index)
+
     corpus = commands.add_parser("corpus", help="list the loaded documents and any load warnings")
     _add_corpus_option(corpus)
     corpus.set_defaults(handler=_corpus)
@@ -123,7 +129,7 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(str(error), EXIT_USAGE) from None
     secrets = [token, settings.webhook_secret, log_settings.secret, log_settings.database_url.password]
     configure_logging(secrets=[s for s in secrets if s], log_format=settings.log_format)
-    engine = AnswerEngine(_load(args.corpus))
+    engine = _engine(args.corpus)
     try:
         run_bot(settings, log_settings, engine, webhook)
     except InvalidToken:
@@ -156,14 +162,14 @@ def _webhook(settings: Settings) -> Webhook:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    engine = AnswerEngine(_load(args.corpus))
+    engine = _engine(args.corpus)
     return run_console(engine, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
 
 
 def _ask(args: argparse.Namespace) -> int:
     if any(not question.strip() for question in args.questions):
         raise CommandError("a question is empty; give words to search for", EXIT_USAGE)
-    engine = AnswerEngine(_load(args.corpus))
+    engine = _engine(args.corpus)
     questions = args.questions or _stdin_questions()
     for number, raw in enumerate(questions, start=1):
         reply = ask(engine, raw, top=args.top)
@@ -202,6 +208,30 @@ def _corpus(args: argparse.Namespace) -> int:
         count = sum(1 for passage in corpus.passages if passage.doc_id == document.doc_id)
         print(f"{document.doc_id}\t{human_date(document.date)}\t{count} passages\t{document.title}\t{document.source}")
     print(f"{len(corpus.documents)} document(s), {len(corpus.passages)} passage(s), {len(corpus.warnings)} warning(s)")
+    return EXIT_OK
+
+
+def _engine(override: str | None) -> AnswerEngine:
+    """The engine over the corpus, reusing its saved index when `quotebot index` made one that still matches."""
+    corpus = _load(override)
+    directory = index_directory(corpus.root)
+    return AnswerEngine(corpus, index=load_or_build(corpus.passages, directory, save=directory.exists()))
+
+
+def _index(args: argparse.Namespace) -> int:
+    corpus = _load(args.corpus)
+    directory = index_directory(corpus.root)
+    started = time.perf_counter()
+    index = SearchIndex.build([passage.text for passage in corpus.passages])
+    try:
+        index.save(directory, fingerprint(corpus.passages))
+    except OSError as error:
+        raise CommandError(f"cannot save the index in {directory}: {error.strerror or error}") from None
+    size = sum(file.stat().st_size for file in directory.iterdir())
+    print(
+        f"indexed {len(corpus.passages)} passages ({len(index.word_counts)} distinct words) in "
+        f"{time.perf_counter() - started:.1f} s; saved {size / 1e6:.1f} MB to {directory}"
+    )
     return EXIT_OK
 
 

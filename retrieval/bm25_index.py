@@ -23,9 +23,9 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse
 
 # Bump when the saved arrays change meaning, so files written by an older layout are refused, not misread.
 FORMAT_VERSION = 1
@@ -97,6 +97,18 @@ class BM25Index:
                 start, end = self._indptr[term_id], self._indptr[term_id + 1]
                 np.add.at(scores, self._indices[start:end], self._weights[start:end])
         return scores
+
+    def postings(self, term: str) -> np.ndarray:
+        """Indexes of the passages that contain `term`, ascending (empty for an unknown term)."""
+        term_id = self._term_ids.get(term)
+        if term_id is None:
+            return np.empty(0, dtype=np.int32)
+        return self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
+
+    def document_frequency(self, term: str) -> int:
+        """How many passages contain `term`."""
+        term_id = self._term_ids.get(term)
+        return 0 if term_id is None else int(self._indptr[term_id + 1] - self._indptr[term_id])
 
     def top_k(self, query_tokens: Iterable[str], k: int) -> list[tuple[int, float]]:
         """The `k` best (passage index, score) pairs, best first; equal scores go to the lower index.
@@ -207,22 +219,35 @@ def _best_first(scores: np.ndarray, k: int) -> np.ndarray:
     return np.concatenate((above[np.argsort(-scores[above], kind="stable")], tied))
 
 
-def _term_counts(tokens: np.ndarray, passage_lengths: np.ndarray, vocabulary_size: int) -> scipy.sparse.csc_array:
-    """How often each term occurs in each passage, one column per term with passages in ascending order."""
-    # 32-bit offsets while they fit, or scipy keeps every index of the matrix in 64 bits.
-    offset_dtype = np.int32 if len(tokens) <= np.iinfo(np.int32).max else np.int64
-    offsets = np.zeros(len(passage_lengths) + 1, dtype=offset_dtype)
-    np.cumsum(passage_lengths, out=offsets[1:])
-    ones = np.ones(len(tokens), dtype=np.int32)
-    by_passage = scipy.sparse.csr_array((ones, tokens, offsets), shape=(len(passage_lengths), vocabulary_size))
-    # Transposing first keeps each column's passages in order, so merging repeats needs no sort.
-    by_term = by_passage.tocsc()
-    by_term.sum_duplicates()
-    return by_term
+class _TermCounts(NamedTuple):
+    """Compressed columns: for term t, passages indices[indptr[t]:indptr[t+1]] (ascending) hold it data times."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+
+def _term_counts(tokens: np.ndarray, passage_lengths: np.ndarray, vocabulary_size: int) -> _TermCounts:
+    """How often each term occurs in each passage, one column per term with passages in ascending order.
+
+    Plain numpy (one sort of term-major keys), not scipy.sparse: importing scipy next to nltk makes nltk
+    load scipy.stats, which alone added over a second to every `quotebot` start.
+    """
+    passage_count = len(passage_lengths)
+    passages = np.repeat(np.arange(passage_count, dtype=np.int64), passage_lengths)
+    keys = tokens.astype(np.int64) * passage_count + passages
+    del passages
+    keys, counts = np.unique(keys, return_counts=True)
+    terms = keys // passage_count
+    indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(terms, minlength=vocabulary_size), out=indptr[1:])
+    del terms
+    indices = (keys % passage_count).astype(np.int32)
+    return _TermCounts(indptr, indices, counts.astype(np.int32))
 
 
 def _okapi_weights(
-    term_counts: scipy.sparse.csc_array, passage_lengths: np.ndarray, k1: float, b: float, epsilon: float
+    term_counts: _TermCounts, passage_lengths: np.ndarray, k1: float, b: float, epsilon: float
 ) -> np.ndarray:
     """Each stored (passage, term) pair's share of the score, in rank-bm25's own order of float operations."""
     passage_count = len(passage_lengths)

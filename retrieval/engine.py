@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -15,11 +14,11 @@ from retrieval.char_grams import grams_of_words
 from retrieval.cues import answer_cue
 from retrieval.dates import DateMention, resolve_dates
 from retrieval.expansion import Concept, Form, QueryExpander, load_synonyms
-from retrieval.passage_terms import passage_terms
+from retrieval.passage_terms import PassageTermsCache
 from retrieval.quote import select_quote
 from retrieval.ranking_options import RankingOptions
 from retrieval.rerank import Ranked, WeightedQuery, rerank, sentence_scores
-from retrieval.scoring import ScorerFactory, okapi_scorer
+from retrieval.search_index import SearchIndex
 from retrieval.tokens import words
 from retrieval.word_frequency import rarity_factor
 
@@ -28,6 +27,7 @@ from retrieval.word_frequency import rarity_factor
 # Tuned on shared/eval/seed_dev_questions.jsonl; see README "When the bot says no".
 MIN_COVERAGE = 0.25
 # BM25's best this many passages go on to the second stage (15, 30 and 50 gave the same SQuAD top-1).
+DEFAULT_OPTIONS = RankingOptions()
 RERANK_DEPTH = 20
 
 
@@ -66,26 +66,23 @@ class AnswerEngine:
     """Holds the index over one corpus; build once, answer many questions."""
 
     def __init__(
-        self, corpus: Corpus, scorer_factory: ScorerFactory = okapi_scorer, options: RankingOptions = RankingOptions()
+        self, corpus: Corpus, options: RankingOptions = DEFAULT_OPTIONS, index: SearchIndex | None = None
     ) -> None:
+        """`index` is the saved SearchIndex of these passages when there is one; otherwise it is built here."""
         self.corpus = corpus
         self.options = options
         # Quotes are always cut at the best sentences, whether or not that also decides the ranking.
         self._quote_options = replace(options, sentence=1.0)
-        self._passages = [passage_terms(passage.text) for passage in corpus.passages]
         self._texts = [passage.text for passage in corpus.passages]
-        self._postings: dict[str, list[int]] = {}
-        for index, terms in enumerate(self._passages):
-            for term in terms.terms:
-                self._postings.setdefault(term, []).append(index)
-        self._document_frequency = Counter({term: len(postings) for term, postings in self._postings.items()})
+        self._index = index or SearchIndex.build(self._texts)
+        self._bm25 = self._index.bm25
+        self._passages = PassageTermsCache(self._texts)
         self._expander = QueryExpander(
-            (word for text in self._texts for word in words(text)),
+            self._index.word_counts,
             synonyms=load_synonyms() if options.synonyms else [],
             numbers=options.numbers,
             typos=options.typos,
         )
-        self._scorer = scorer_factory([terms.tokens for terms in self._passages])
 
     def answer(self, question: str, top: int = 3) -> Answer:
         """Rank the passages sharing a term with `question`; keep the best `top` even when none is good enough."""
@@ -100,7 +97,7 @@ class AnswerEngine:
         )
         on_topic = WeightedQuery(concepts, [self.concept_weight(c, rarity=False) for c in concepts], None)
         bm25_terms = self._bm25_terms(concepts)
-        scores = np.asarray(self._scorer.get_scores(bm25_terms), dtype=float)
+        scores = self._bm25.get_scores(bm25_terms)
         candidates = self._candidates(scores, bm25_terms, max(top, RERANK_DEPTH))
         if self.options.reranks:
             ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options)[:top]
@@ -112,8 +109,8 @@ class AnswerEngine:
 
     def term_weight(self, term: str) -> float:
         """A never-negative idf: rare terms say more about whether a passage is on topic."""
-        n = len(self._passages)
-        df = self._document_frequency.get(term, 0)
+        n = len(self._texts)
+        df = self._bm25.document_frequency(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def concept_weight(self, concept: Concept, rarity: bool) -> float:
@@ -128,7 +125,7 @@ class AnswerEngine:
         return max(self._form_weight(form, rarity) for form in known)
 
     def _used(self, form: Form) -> bool:
-        return bool(form.terms) and all(term in self._document_frequency for term in form.terms)
+        return bool(form.terms) and all(self._bm25.document_frequency(term) for term in form.terms)
 
     def _form_weight(self, form: Form, rarity: bool) -> float:
         factor = rarity_factor if rarity else _neutral
@@ -142,13 +139,13 @@ class AnswerEngine:
             for concept in concepts
             for form in concept.forms[1:]
             for term in form.terms
-            if term in self._document_frequency and term not in typed
+            if self._bm25.document_frequency(term) and term not in typed
         ]
         return typed + list(dict.fromkeys(alternatives))
 
     def _candidates(self, scores: np.ndarray, terms: list[str], depth: int) -> list[int]:
         """Passages sharing a term with the query, best BM25 first (ties in passage order), at most `depth`."""
-        matching = np.fromiter({i for term in terms for i in self._postings.get(term, ())}, dtype=np.int64)
+        matching = np.unique(np.concatenate([self._bm25.postings(term) for term in terms]))
         order = np.lexsort((matching, -scores[matching]))
         return matching[order[:depth]].tolist()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from corpus.loader import Corpus
 from corpus.model import Passage
@@ -16,7 +16,7 @@ from retrieval.eval_sets import EvalGroup, EvalQuestion
 RANK_DEPTH = 10
 
 
-class Miss(str, Enum):
+class Miss(StrEnum):
     """What went wrong with one question, as listed for review."""
 
     REFUSED = "refused"

@@ -7,8 +7,8 @@ everyday English, the corpus word one typing slip away ("demnds" -> "demands").
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -78,13 +78,14 @@ class QueryExpander:
 
     def __init__(
         self,
-        corpus_words: Iterable[str],
+        word_counts: Mapping[str, int],
         synonyms: list[list[str]] | None = None,
         numbers: bool = True,
         typos: bool = True,
     ) -> None:
+        """`word_counts`: how often each content word occurs in the corpus (SearchIndex.word_counts)."""
         self._typos = typos
-        self._word_counts = Counter(word for word in corpus_words if word not in STOPWORDS)
+        self._word_counts = {word: count for word, count in word_counts.items() if word not in STOPWORDS}
         self._vocabulary = frozenset(stem(word) for word in self._word_counts)
         self._numbers = number_forms() if numbers else {}
         self._synonyms: dict[tuple[str, ...], list[Form]] = {}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from corpus.sentences import sentence_spans
 from retrieval.tokens import tokenize
@@ -40,7 +42,7 @@ def passage_terms(text: str) -> PassageTerms:
     for start, end in sentence_spans(text) or [(0, len(text))]:
         sentence_tokens = tokenize(text[start:end])
         tokens.extend(sentence_tokens)
-        bigrams.update(zip(sentence_tokens, sentence_tokens[1:], strict=False))
+        bigrams.update(itertools.pairwise(sentence_tokens))
         sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens), families(sentence_tokens)))
     return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences))
 
@@ -48,3 +50,24 @@ def passage_terms(text: str) -> PassageTerms:
 def families(terms: Iterable[str]) -> frozenset[str]:
     """The word families of `terms`: the first FAMILY_PREFIX letters of each term at least that long."""
     return frozenset(term[:FAMILY_PREFIX] for term in terms if len(term) >= FAMILY_PREFIX)
+
+
+class PassageTermsCache:
+    """passage_terms of passage i, worked out when the second stage first needs it and then kept.
+
+    Only BM25's best candidates ever reach the second stage, so a large corpus starts without
+    tokenising every passage sentence by sentence.
+    """
+
+    def __init__(self, texts: Sequence[str], capacity: int = 100_000) -> None:
+        self._texts = texts
+        self._terms = lru_cache(maxsize=capacity)(self._compute)
+
+    def __getitem__(self, index: int) -> PassageTerms:
+        return self._terms(index)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def _compute(self, index: int) -> PassageTerms:
+        return passage_terms(self._texts[index])

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from corpus import load_corpus
 from retrieval.char_grams import gram_overlap, grams_of_words
-from retrieval.engine import AnswerEngine, Refusal
+from retrieval.engine import DEFAULT_OPTIONS, AnswerEngine, Refusal
 from retrieval.expansion import QueryExpander, load_synonyms, number_forms
 from retrieval.ranking_options import BM25_ONLY, RankingOptions
 from tests.conftest import CARD_ANSWER
 
 
-def engine_over(folder: Path, paragraphs: list[str], options: RankingOptions = RankingOptions()) -> AnswerEngine:
+def engine_over(folder: Path, paragraphs: list[str], options: RankingOptions = DEFAULT_OPTIONS) -> AnswerEngine:
     (folder / "doc.txt").write_text(
         "title: Test\ndate: 2023-03-01\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8"
     )
@@ -42,7 +43,7 @@ def test_noisy_and_reworded_card_questions_get_the_card_answer(engine: AnswerEng
 
 
 def test_mistyped_stop_word_is_dropped_and_a_misspelt_word_is_read_as_the_corpus_word(engine: AnswerEngine) -> None:
-    expander = QueryExpander(["demands", "putin", "three"])
+    expander = QueryExpander(Counter(["demands", "putin", "three"]))
     concepts = expander.expand("wer putins 3 demnds")
     assert [concept.forms[0].words for concept in concepts] == [("putins",), ("3",), ("demnds",)]
     assert ("three",) in [form.words for form in concepts[1].forms]
@@ -50,7 +51,7 @@ def test_mistyped_stop_word_is_dropped_and_a_misspelt_word_is_read_as_the_corpus
 
 
 def test_everyday_words_missing_from_the_sources_are_not_corrected() -> None:
-    expander = QueryExpander(["talks", "weapons", "gasoline"])
+    expander = QueryExpander(Counter(["talks", "weapons", "gasoline"]))
     concepts = expander.expand("How tall is the tower? What about gas?")
     assert all(len(concept.forms) == 1 for concept in concepts)
 
@@ -65,7 +66,7 @@ def test_number_words_and_numerals_find_each_other() -> None:
 def test_synonym_list_is_data_and_every_group_swaps_both_ways() -> None:
     groups = load_synonyms()
     assert ["demand", "condition", "requirement"] in groups
-    expander = QueryExpander(["united", "states", "america"], synonyms=groups)
+    expander = QueryExpander(Counter(["united", "states", "america"]), synonyms=groups)
     [concept] = expander.expand("America")
     assert ("united", "states") in [form.words for form in concept.forms]
     [concept] = expander.expand("the United States")
