@@ -27,6 +27,8 @@ ENV PATH=/opt/quotebot/bin:$PATH \
     QUOTEBOT_CORPUS=/app/seeds \
     QUOTEBOT_DATA_DIR=/data
 WORKDIR /app
+# The search index ships with the image, so a container answers without indexing at start.
+RUN quotebot index --corpus /app/seeds
 VOLUME ["/data"]
 USER 10001
 # 8080: webhook (PORT); 9090: /healthz and /metrics (QUOTEBOT_METRICS_PORT).
