@@ -11,20 +11,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 
-from telegram.error import InvalidToken
-
 from bot.answer_json import reply_record
 from bot.ask import Reply, ask
 from bot.console import run_console
 from bot.eval_command import add_eval_subcommand
 from bot.formatting import human_date, reply_text
 from bot.logs import configure_logging
-from bot.querylog import InvalidDatabaseURL, InvalidSetting, settings_from_env
 from bot.querylog.cli import add_log_subcommand, run_log_command
-from bot.querylog.migrations import SchemaTooNew
-from bot.runtime import run_bot
 from bot.settings import Settings, SettingsError, corpus_path
-from bot.telegram.app import PollingConflict, Webhook
 from corpus import Corpus, CorpusError, load_corpus
 from retrieval.engine import AnswerEngine
 from retrieval.search_index import SearchIndex, fingerprint, index_directory, load_or_build
@@ -120,10 +114,21 @@ def _default(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `quotebot ask` and `chat` start faster without Telegram and SQLAlchemy.
+    from telegram.error import InvalidToken
+
+    from bot.querylog.database_url import InvalidDatabaseURL
+    from bot.querylog.migrations import SchemaTooNew
+    from bot.querylog.settings import InvalidSetting, settings_from_env
+    from bot.runtime import run_bot
+    from bot.telegram.app import PollingConflict, Webhook
+
     try:
         settings = Settings.from_env(corpus=args.corpus)
         token = settings.require_token()
-        webhook = _webhook(settings) if args.webhook or settings.webhook_url else None
+        webhook = (
+            Webhook(*settings.require_webhook(), port=settings.port) if args.webhook or settings.webhook_url else None
+        )
         log_settings = settings_from_env()
     except (SettingsError, InvalidSetting, InvalidDatabaseURL) as error:
         raise CommandError(str(error), EXIT_USAGE) from None
@@ -154,11 +159,6 @@ def _healthcheck(args: argparse.Namespace) -> int:
     except OSError as error:
         raise CommandError(f"no health endpoint on port {port}: {error}") from None
     return EXIT_OK
-
-
-def _webhook(settings: Settings) -> Webhook:
-    url, secret = settings.require_webhook()
-    return Webhook(url=url, secret=secret, port=settings.port)
 
 
 def _chat(args: argparse.Namespace) -> int:
