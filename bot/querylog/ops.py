@@ -57,10 +57,11 @@ def concerns_reader(op: Op, reader: str) -> bool:
     return isinstance(op, SetFeedback) and op.reader == reader
 
 
-def _record_fields(record: QueryRecord) -> dict[str, Any]:
+def record_fields(record: QueryRecord) -> dict[str, Any]:
+    """The record as the query_log table's columns; the journal stores the same with an ISO time."""
     return {
         "id": record.id,
-        "created_at": record.created_at.isoformat(),
+        "created_at": record.created_at,
         "channel": record.channel.value,
         "reader": record.reader,
         "chat_type": record.chat_type,
@@ -76,7 +77,10 @@ def _record_fields(record: QueryRecord) -> dict[str, Any]:
 def encode(op: Op) -> bytes:
     """Return the op as one JSON line, newline included."""
     if isinstance(op, Insert):
-        fields: dict[str, Any] = {"op": "insert", "record": _record_fields(op.record)}
+        fields: dict[str, Any] = {
+            "op": "insert",
+            "record": {**record_fields(op.record), "created_at": op.record.created_at.isoformat()},
+        }
     elif isinstance(op, SetFeedback):
         fields = {
             "op": "feedback",

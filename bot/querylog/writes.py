@@ -1,40 +1,22 @@
 """Apply queued ops to the database in one transaction, and purge old records."""
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.querylog.ops import Forget, Insert, Op, Review, SetFeedback
+from bot.querylog.ops import Forget, Insert, Op, Review, SetFeedback, record_fields
 from bot.querylog.schema import query_log
 
 OpResult = bool | set[str] | None
-
-
-def _row(insert: Insert) -> dict[str, Any]:
-    record = insert.record
-    return {
-        "id": record.id,
-        "created_at": record.created_at,
-        "channel": record.channel.value,
-        "reader": record.reader,
-        "chat_type": record.chat_type,
-        "question": record.question,
-        "answered": record.answered,
-        "passage_id": record.passage_id,
-        "score": record.score,
-        "quote": record.quote,
-        "latency_ms": record.latency_ms,
-    }
 
 
 async def _insert_ignoring_duplicates(connection: AsyncConnection, inserts: list[Insert]) -> None:
     """Insert-or-ignore by id, so replaying a journal after a crash never duplicates a record."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(query_log).on_conflict_do_nothing(index_elements=[query_log.c.id])
-    await connection.execute(statement, [_row(insert) for insert in inserts])
+    await connection.execute(statement, [record_fields(insert.record) for insert in inserts])
 
 
 async def _apply_one(connection: AsyncConnection, op: SetFeedback | Review | Forget) -> OpResult:
