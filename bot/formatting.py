@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.ask import Reply
 from bot.questions import MAX_QUESTION_CHARS
@@ -42,17 +42,26 @@ def date_span(first: dt.date, last: dt.date) -> str:
     return f"{first.day}–{human_date(last)}"
 
 
-def quote_with_dates(quote: str, mentions: Sequence[DateMention]) -> str:
+def quote_with_dates(
+    quote: str,
+    mentions: Sequence[DateMention],
+    text: Callable[[str], str] = str,
+    day: Callable[[str], str] = lambda span: f" ({span})",
+) -> str:
     """The quote with each relative date followed by the day it means: "on Friday (2 December 2022)".
 
     The quote itself stays verbatim; only the bracketed days are added, so readers can tell them apart.
+    `text` and `day` render the two kinds of piece (Telegram escapes the first and italicises the second);
+    a mention beyond the end of a shortened quote is left out.
     """
     pieces: list[str] = []
     position = 0
     for mention in mentions:
-        pieces += [quote[position : mention.end], f" ({date_span(mention.first, mention.last)})"]
+        if mention.end > len(quote):
+            break
+        pieces += [text(quote[position : mention.end]), day(date_span(mention.first, mention.last))]
         position = mention.end
-    return "".join(pieces) + quote[position:]
+    return "".join(pieces) + text(quote[position:])
 
 
 def document_line(document: Document) -> str:

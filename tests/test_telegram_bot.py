@@ -226,3 +226,12 @@ async def test_a_failing_reply_is_logged_and_the_reader_is_told(
     apology = await emulator.wait_for("sendMessage")
     assert "something went wrong" in apology.result["text"]
     assert "Failed to handle an update" in caplog.text
+
+
+async def test_relative_dates_in_the_quote_are_resolved_against_the_article_date(
+    emulator: TelegramEmulator, quotebot: Application
+) -> None:
+    emulator.send_text("Is Putin open to talks?")
+    call = await emulator.wait_for("sendMessage")
+    assert "said on Friday (2 December 2022) that he is open to talks" in call.result["text"]
+    assert "on Friday <i>(2 December 2022)</i>" in call.params["text"]

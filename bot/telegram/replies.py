@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.formatting import EXAMPLE_QUESTION, human_date
+from bot.formatting import EXAMPLE_QUESTION, human_date, quote_with_dates
 from bot.questions import MAX_QUESTION_CHARS
 from corpus.model import Document
 from retrieval.engine import Result
@@ -59,11 +59,18 @@ def answer_html(result: Result, truncated: bool = False) -> str:
         source = f'<a href="{escape(passage.source, quote=True)}">{source}</a>'
     lines = [TRUNCATED_NOTE] if truncated else []
     lines += [
-        f"<blockquote>{escape(shorten(result.quote, QUOTE_LIMIT))}</blockquote>",
+        f"<blockquote>{quote_html(result)}</blockquote>",
         f"— <b>{escape(shorten(passage.title, TITLE_LIMIT))}</b>, {human_date(passage.date)}",
         f"Source: {source}",
     ]
     return "\n".join(lines)
+
+
+def quote_html(result: Result) -> str:
+    """The escaped quote, each relative date followed by the day it means in italics."""
+    return quote_with_dates(
+        shorten(result.quote, QUOTE_LIMIT), result.dates, text=escape, day=lambda span: f" <i>({escape(span)})</i>"
+    )
 
 
 def not_covered_html(documents: Sequence[Document], truncated: bool = False) -> str:
