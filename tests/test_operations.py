@@ -131,6 +131,8 @@ async def test_telegram_api_errors_are_counted_by_kind(
         emulator.send_text(CARD_QUESTION)
         await emulator.wait_for("sendMessage", timeout=15)
         await emulator.wait_for("sendMessage", timeout=15)
+        emulator.send_text(CARD_QUESTION)
+        await emulator.wait_for("sendMessage", timeout=30)
         metrics = application.bot_data["quotebot"].metrics.exposition().decode()
     assert 'quotebot_telegram_api_errors_total{kind="NetworkError"} 1.0' in metrics
     assert 'quotebot_telegram_api_errors_total{kind="BadRequest"} 1.0' in metrics
