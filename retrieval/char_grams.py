@@ -55,6 +55,4 @@ class GramRarity:
     def weigh(self, grams: Iterable[str]) -> dict[str, float]:
         """Each gram with its idf over passages, the same never-negative form as term weights."""
         n = self._passages
-        return {
-            gram: math.log(1 + (n - self._frequency[gram] + 0.5) / (self._frequency[gram] + 0.5)) for gram in grams
-        }
+        return {gram: math.log(1 + (n - self._frequency[gram] + 0.5) / (self._frequency[gram] + 0.5)) for gram in grams}

@@ -41,5 +41,14 @@ class RankingOptions:
 
 # Every feature off: BM25 alone on the question's own terms, to measure what the rest adds.
 BM25_ONLY = RankingOptions(
-    sentence=0, family=0, grams=0, gram_rarity=False, phrase=0, cue=0, rarity=False, numbers=False, synonyms=False, typos=False
+    sentence=0,
+    family=0,
+    grams=0,
+    gram_rarity=False,
+    phrase=0,
+    cue=0,
+    rarity=False,
+    numbers=False,
+    synonyms=False,
+    typos=False,
 )

@@ -18,7 +18,7 @@ from retrieval.ranking_options import RankingOptions
 
 
 class WeightedQuery:
-    """The question's concepts with their weights, the answer cue of its question type, and its weighted character grams."""
+    """The question's concepts with their weights, the answer cue of its question type, its weighted character grams."""
 
     def __init__(
         self,
