@@ -26,6 +26,7 @@ CONFIGURATIONS = [
     ("- sentence score", replace(SHIPPED, sentence=0, family=0)),
     ("- word families", replace(SHIPPED, family=0)),
     ("- character 4-grams", replace(SHIPPED, grams=0)),
+    ("- gram rarity", replace(SHIPPED, gram_rarity=False)),
     ("- phrase pairs", replace(SHIPPED, phrase=0)),
     ("- question-type cue", replace(SHIPPED, cue=0)),
     ("- English rarity", replace(SHIPPED, rarity=False)),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 
 from corpus.loader import Corpus
 from corpus.model import Passage
-from retrieval.char_grams import grams_of_words
+from retrieval.char_grams import GramRarity, grams_of_words
 from retrieval.cues import answer_cue
 from retrieval.dates import DateMention, resolve_dates
 from retrieval.expansion import Concept, Form, QueryExpander, load_synonyms
@@ -93,7 +94,7 @@ class AnswerEngine:
             concepts,
             [self.concept_weight(c, self.options.rarity) for c in concepts],
             answer_cue(question),
-            grams_of_words(words(question)),
+            self._gram_weights(grams_of_words(words(question))),
         )
         on_topic = WeightedQuery(concepts, [self.concept_weight(c, rarity=False) for c in concepts], None)
         bm25_terms = self._bm25_terms(concepts)
@@ -123,6 +124,18 @@ class AnswerEngine:
         if self._used(typed) or not known:
             return self._form_weight(typed, rarity)
         return max(self._form_weight(form, rarity) for form in known)
+
+    def _gram_weights(self, grams: frozenset[str]) -> dict[str, float]:
+        """Each of the question's character grams with its weight: its idf with gram rarity on, else 1."""
+        return self._gram_rarity.weigh(grams) if self.options.gram_rarity else dict.fromkeys(grams, 1.0)
+
+    @cached_property
+    def _gram_rarity(self) -> GramRarity:
+        """Counted on the first question rather than at build time, so only engines that use it pay for it."""
+        return GramRarity(
+            [text[sentence.start : sentence.end] for sentence in terms.sentences]
+            for terms, text in zip(self._passages, self._texts, strict=True)
+        )
 
     def _used(self, form: Form) -> bool:
         return bool(form.terms) and all(self._bm25.document_frequency(term) for term in form.terms)

@@ -14,15 +14,17 @@ class RankingOptions:
     """Second-stage bonuses, as shares of the best BM25 score among the candidates, and query-side switches."""
 
     # Share of the question's term weight found in the passage's best single sentence.
-    sentence: float = 0.7
+    sentence: float = 1.4
     # Within a sentence, a question term whose word family is there (colonise, colonial) counts this much.
-    family: float = 0.5
-    # Share of the question's character 4-grams found in the passage's best sentence for them.
-    grams: float = 0.9
+    family: float = 0.75
+    # Share of the question's character 4-gram weight found in the passage's best sentence for them.
+    grams: float = 1.8
+    # Each 4-gram weighs by how few passages use it (idf), rather than all alike.
+    gram_rarity: bool = True
     # Share of the question's weight in adjacent term pairs that are adjacent in the passage too.
     phrase: float = 0.5
     # The best sentence holds what the question type asks for (a date for "when", a number for "how many").
-    cue: float = 0.2
+    cue: float = 0.4
     # Temper corpus idf with English word frequency, so "example" weighs less than "Crimea".
     rarity: bool = True
     # 3 finds three, 1990s finds nineties.
@@ -39,5 +41,14 @@ class RankingOptions:
 
 # Every feature off: BM25 alone on the question's own terms, to measure what the rest adds.
 BM25_ONLY = RankingOptions(
-    sentence=0, family=0, grams=0, phrase=0, cue=0, rarity=False, numbers=False, synonyms=False, typos=False
+    sentence=0,
+    family=0,
+    grams=0,
+    gram_rarity=False,
+    phrase=0,
+    cue=0,
+    rarity=False,
+    numbers=False,
+    synonyms=False,
+    typos=False,
 )

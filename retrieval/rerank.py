@@ -8,7 +8,7 @@ better answer even when another passage repeats a term more often.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.char_grams import gram_overlap
@@ -18,19 +18,19 @@ from retrieval.ranking_options import RankingOptions
 
 
 class WeightedQuery:
-    """The question's concepts with their weights, the answer cue of its question type, and its character grams."""
+    """The question's concepts with their weights, the answer cue of its question type, its weighted character grams."""
 
     def __init__(
         self,
         concepts: Sequence[Concept],
         weights: Sequence[float],
         cue: re.Pattern[str] | None,
-        grams: frozenset[str] = frozenset(),
+        grams: Mapping[str, float] | None = None,
     ) -> None:
         self.concepts = concepts
         self.weights = weights
         self.cue = cue
-        self.grams = grams
+        self.grams = grams or {}
         self.total = sum(weights)
         # Single-term forms answer "which concepts are here" with one set intersection per sentence.
         self._concepts_by_term: dict[str, list[int]] = {}

@@ -116,6 +116,21 @@ def test_common_words_weigh_less_than_rare_ones(tmp_path: Path) -> None:
     assert first_passage(engine_over(tmp_path, paragraphs), question) == paragraphs[1]
 
 
+def test_rare_character_grams_outweigh_grams_every_passage_shares(tmp_path: Path) -> None:
+    paragraphs = [
+        "What was the ballet for?",
+        "Tchaikovsky's ballet premiered in Moscow.",
+        "What was the season for?",
+        "What was the rain for?",
+        "What was the music for?",
+        "Was the opera for them?",
+    ]
+    question = "What was the Tchaikowski ballet for?"
+    plain_grams = RankingOptions(gram_rarity=False)
+    assert first_passage(engine_over(tmp_path, paragraphs, plain_grams), question) == paragraphs[0]
+    assert first_passage(engine_over(tmp_path, paragraphs), question) == paragraphs[1]
+
+
 def test_quote_of_a_long_passage_is_the_answering_sentence(tmp_path: Path) -> None:
     filler = " ".join(f"Filler sentence {i} talks about the weather and the harvest." for i in range(10))
     paragraph = f"{filler} The corridor reopened in 2019 after repairs. {filler}"
@@ -152,6 +167,6 @@ def test_only_mistyped_stop_words_means_nothing_to_search_for(engine: AnswerEngi
 
 
 def test_character_grams_match_spellings_that_stems_keep_apart() -> None:
-    question = grams_of_words(["tchaikowski", "ballet"])
+    question = dict.fromkeys(grams_of_words(["tchaikowski", "ballet"]), 1.0)
     assert gram_overlap(question, "Pyotr Tchaikovsky wrote the ballet.") > 0.5
     assert gram_overlap(question, "The company toured Europe.") == 0.0
