@@ -9,10 +9,10 @@ use them: "the " or "tion" is in nearly every passage and says little about whic
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from corpus.sentences import sentence_spans
 from retrieval.tokens import words
 
 GRAM = 4
@@ -41,18 +41,21 @@ def gram_overlap(question_grams: Mapping[str, float], sentence: str) -> float:
     return sum(question_grams[gram] for gram in sentence_grams(sentence) & question_grams.keys()) / total
 
 
-class GramRarity:
-    """How many passages use each gram, counted once over a corpus."""
+def passage_grams(text: str) -> frozenset[str]:
+    """Every gram of a passage, sentence by sentence as the second stage sees it (none straddles two)."""
+    spans = sentence_spans(text) or [(0, len(text))]
+    return frozenset().union(*(sentence_grams(text[start:end]) for start, end in spans))
 
-    def __init__(self, passages: Iterable[Iterable[str]]) -> None:
-        """`passages`: each passage as its sentences."""
-        self._passages = 0
-        self._frequency: Counter[str] = Counter()
-        for sentences in passages:
-            self._passages += 1
-            self._frequency.update(frozenset().union(*(sentence_grams(sentence) for sentence in sentences)))
+
+class GramRarity:
+    """How many passages use each gram; counted when the search index is built, and saved with it."""
+
+    def __init__(self, frequency: Mapping[str, int], passages: int) -> None:
+        self._frequency = frequency
+        self._passages = passages
 
     def weigh(self, grams: Iterable[str]) -> dict[str, float]:
         """Each gram with its idf over passages, the same never-negative form as term weights."""
         n = self._passages
-        return {gram: math.log(1 + (n - self._frequency[gram] + 0.5) / (self._frequency[gram] + 0.5)) for gram in grams}
+        frequency = {gram: self._frequency.get(gram, 0) for gram in grams}
+        return {gram: math.log(1 + (n - df + 0.5) / (df + 0.5)) for gram, df in frequency.items()}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from functools import cached_property
 
 import numpy as np
 
@@ -77,6 +76,7 @@ class AnswerEngine:
         self._texts = [passage.text for passage in corpus.passages]
         self._index = index or SearchIndex.build(self._texts)
         self._bm25 = self._index.bm25
+        self._gram_rarity = GramRarity(self._index.gram_counts, len(self._texts))
         self._passages = PassageTermsCache(self._texts)
         self._expander = QueryExpander(
             self._index.word_counts,
@@ -128,14 +128,6 @@ class AnswerEngine:
     def _gram_weights(self, grams: frozenset[str]) -> dict[str, float]:
         """Each of the question's character grams with its weight: its idf with gram rarity on, else 1."""
         return self._gram_rarity.weigh(grams) if self.options.gram_rarity else dict.fromkeys(grams, 1.0)
-
-    @cached_property
-    def _gram_rarity(self) -> GramRarity:
-        """Counted on the first question rather than at build time, so only engines that use it pay for it."""
-        return GramRarity(
-            [text[sentence.start : sentence.end] for sentence in terms.sentences]
-            for terms, text in zip(self._passages, self._texts, strict=True)
-        )
 
     def _used(self, form: Form) -> bool:
         return bool(form.terms) and all(self._bm25.document_frequency(term) for term in form.terms)

@@ -1,7 +1,8 @@
 """The searchable form of a corpus — BM25 index plus the corpus vocabulary — built once, saved, reloaded.
 
 Saved next to the corpus in `.quotebot-index/` (hidden, so the corpus loader never reads it): `bm25.npz`
-(BM25Index's own versioned format) and `words.json` (word counts for query expansion). Both carry a
+(BM25Index's own versioned format) and `words.json` (word counts for query expansion, and in how many
+passages each character gram occurs, for the second stage's gram weights). Both carry a
 fingerprint of the passages and the tokeniser settings; a file with another fingerprint is stale and
 rebuilt, a damaged one is rebuilt with a warning. Nothing here ever stops the bot from starting.
 """
@@ -20,39 +21,45 @@ from pathlib import Path
 
 from corpus.model import Passage
 from retrieval.bm25_index import BM25Index, IndexFileError
+from retrieval.char_grams import passage_grams
 from retrieval.progress import progress
 from retrieval.tokens import STOPWORDS, TOKENIZER_VERSION, stem, words
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 INDEX_DIRECTORY = ".quotebot-index"
 K1, B, EPSILON = 1.5, 0.75, 0.25
 
 
 @dataclass(frozen=True, slots=True)
 class SearchIndex:
-    """BM25 over the passages' terms, and how often each content word occurs in the corpus."""
+    """BM25 over the passages' terms, how often each content word occurs, and how many passages hold each gram."""
 
     bm25: BM25Index
     word_counts: Mapping[str, int]
+    gram_counts: Mapping[str, int]
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> SearchIndex:
-        """Tokenise every passage once: its stems feed BM25, its words the vocabulary."""
+        """Tokenise every passage once: its stems feed BM25, its words the vocabulary, its grams their counts."""
         tokenized: list[list[str]] = []
         word_counts: Counter[str] = Counter()
+        gram_counts: Counter[str] = Counter()
         for text in progress(texts, "indexing"):
             content = [word for word in words(text) if word not in STOPWORDS]
             word_counts.update(content)
+            gram_counts.update(passage_grams(text))
             tokenized.append([stem(word) for word in content])
-        return cls(BM25Index(tokenized, k1=K1, b=B, epsilon=EPSILON), word_counts)
+        return cls(BM25Index(tokenized, k1=K1, b=B, epsilon=EPSILON), word_counts, gram_counts)
 
     def save(self, directory: Path, fingerprint: str) -> None:
         """Write both files, each replaced only once complete."""
         directory.mkdir(parents=True, exist_ok=True)
         self.bm25.save(directory / "bm25.npz", fingerprint)
-        payload = json.dumps({"fingerprint": fingerprint, "words": self.word_counts}, ensure_ascii=False)
+        payload = json.dumps(
+            {"fingerprint": fingerprint, "words": self.word_counts, "grams": self.gram_counts}, ensure_ascii=False
+        )
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".words-")
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(payload)
@@ -68,14 +75,15 @@ class SearchIndex:
             return None
         try:
             saved = json.loads((directory / "words.json").read_text(encoding="utf-8"))
-            counts = saved["words"] if saved["fingerprint"] == fingerprint else None
+            if saved["fingerprint"] != fingerprint:
+                return None
+            word_counts, gram_counts = saved["words"], saved["grams"]
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise IndexFileError(f"words.json is unreadable ({error})") from error
-        if counts is None:
-            return None
-        if not isinstance(counts, dict) or not all(isinstance(n, int) for n in counts.values()):
-            raise IndexFileError("words.json does not hold word counts")
-        return cls(bm25, counts)
+        for counts in (word_counts, gram_counts):
+            if not isinstance(counts, dict) or not all(isinstance(n, int) for n in counts.values()):
+                raise IndexFileError("words.json does not hold word and gram counts")
+        return cls(bm25, word_counts, gram_counts)
 
 
 def index_directory(corpus_root: Path) -> Path:

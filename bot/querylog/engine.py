@@ -1,5 +1,7 @@
 """Async engines for the query log, with the per-database settings the log relies on."""
 
+import contextlib
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +10,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 DEFAULT_CONNECT_TIMEOUT = 5.0
+# How long a SQLite writer waits for another process's write lock before failing (and being retried).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def _make_sqlite_transactions_real(engine: AsyncEngine) -> None:
@@ -22,8 +26,12 @@ def _make_sqlite_transactions_real(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        # WAL is a property of the file: one connection switching it is enough. Two starting together can
+        # wait on each other's locks, so a connection that cannot switch within a second leaves it be.
+        cursor.execute("PRAGMA busy_timeout=1000")
+        with contextlib.suppress(sqlite3.OperationalError):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -35,7 +43,7 @@ def create_log_engine(url: URL, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     """Create the engine; connections fail fast so an outage is noticed and retried, not waited out."""
     if url.get_backend_name() == "sqlite":
         Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _make_sqlite_transactions_real(engine)
         return engine
     return create_async_engine(
