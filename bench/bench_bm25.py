@@ -164,7 +164,7 @@ def machine_description() -> str:
         models = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
     with open("/proc/meminfo") as meminfo:
         total_kb = int(meminfo.readline().split()[1])
-    libraries = ", ".join(f"{name} {version(name)}" for name in ("numpy", "scipy", "rank-bm25", "bm25s"))
+    libraries = ", ".join(f"{name} {version(name)}" for name in ("numpy", "rank-bm25", "bm25s"))
     return (
         f"CPU: {models[0] if models else platform.processor()} ({os.cpu_count()} cores visible), "
         f"RAM {total_kb / 2**20:.1f} GB, Python {platform.python_version()}, {libraries}"
