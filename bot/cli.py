@@ -15,6 +15,7 @@ from bot.answer_json import reply_record
 from bot.ask import Reply, ask
 from bot.console import run_console
 from bot.eval_command import add_eval_subcommand
+from bot.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.formatting import human_date, reply_text
 from bot.logs import configure_logging
 from bot.querylog.cli import add_log_subcommand, run_log_command
@@ -23,7 +24,6 @@ from corpus import Corpus, CorpusError, load_corpus
 from retrieval.engine import AnswerEngine
 from retrieval.search_index import SearchIndex, fingerprint, index_directory, load_or_build
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 MAX_TOP = 50
 
 

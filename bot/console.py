@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from bot.ask import ask
+from bot.exit_codes import EXIT_OK
 from bot.formatting import EXAMPLE_QUESTION, document_line, reply_text
 from retrieval.engine import AnswerEngine
 
@@ -29,7 +30,7 @@ def run_console(engine: AnswerEngine, stdin: TextIO, stdout: TextIO, interactive
         if not line or line.strip().lower() in _QUIT:
             if interactive:
                 print("bye", file=stdout)
-            return 0
+            return EXIT_OK
         command = line.strip().lower()
         if command == "/help":
             print(HELP, file=stdout)

@@ -11,6 +11,7 @@ from typing import TextIO
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.querylog import reads
 from bot.querylog.database_url import InvalidDatabaseURL, describe, describe_error
 from bot.querylog.engine import create_log_engine
@@ -52,16 +53,16 @@ def run_log(args: argparse.Namespace) -> int:
         settings = settings_from_env()
     except (InvalidDatabaseURL, InvalidSetting) as error:
         print(f"quotebot log: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         asyncio.run(_print_log(args, settings.database_url, sys.stdout))
     except SchemaTooNew as error:
         print(f"quotebot log: {error}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (SQLAlchemyError, OSError, TimeoutError) as error:
         where = describe(settings.database_url)
         print(f"quotebot log: cannot read the query log at {where}: {describe_error(error)}", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILURE
+    return EXIT_OK
