@@ -31,10 +31,10 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from bot.metrics import Metrics  # noqa: E402
+from bot.ops.metrics import Metrics  # noqa: E402
+from bot.ops.settings import Settings  # noqa: E402
 from bot.querylog import LogSettings, QueryLog  # noqa: E402
 from bot.querylog.database_url import to_async_url  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 from bot.telegram.app import build_application, serve_until_stopped  # noqa: E402
 from corpus import load_corpus  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 from telegram.ext import Application
 
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
+from bot.ops.settings import Settings
 from bot.querylog import QueryLog
-from bot.settings import Settings
 from bot.telegram.app import Webhook, build_application, serve_until_stopped
 from retrieval.engine import AnswerEngine
 from tests.conftest import SEEDS

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.formatting import date_span, quote_with_dates
+from bot.answers.formatting import date_span, quote_with_dates
 from retrieval.dates import resolve_dates
 from tests.cli_runner import run_quotebot
 from tests.conftest import REPOSITORY

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.health import start_health_server
-from bot.metrics import Metrics
+from bot.ops.health import start_health_server
+from bot.ops.metrics import Metrics
+from bot.ops.runtime import health_report
 from bot.querylog import QueryLog, WriterTuning
-from bot.runtime import health_report
 from bot.telegram.app import Webhook
 from retrieval.engine import AnswerEngine
 from tests.cli_runner import run_quotebot

@@ -11,7 +11,7 @@ from typing import TextIO
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from bot.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.querylog import reads
 from bot.querylog.database_url import InvalidDatabaseURL, describe, describe_error
 from bot.querylog.engine import create_log_engine

@@ -22,9 +22,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
+from bot.ops.settings import Settings
 from bot.querylog import QueryLog
-from bot.settings import Settings
 from bot.telegram import handlers, moderation
 from bot.telegram.ratelimit import ReaderRateLimit
 from bot.telegram.services import SERVICES_KEY, BotServices

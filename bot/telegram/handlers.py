@@ -18,8 +18,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.ask import Reply, ask
-from bot.formatting import human_date
+from bot.answers.ask import Reply, ask
+from bot.answers.formatting import human_date
 from bot.querylog import Channel, QueryRecord, Vote
 from bot.telegram import replies
 from bot.telegram.addressing import addressed_question, command_argument

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.formatting import EXAMPLE_QUESTION, human_date, quote_with_dates
-from bot.questions import MAX_QUESTION_CHARS
+from bot.answers.formatting import EXAMPLE_QUESTION, human_date, quote_with_dates
+from bot.answers.questions import MAX_QUESTION_CHARS
 from corpus.model import Document
 from retrieval.engine import Result
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from telegram.ext import ContextTypes
 
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.querylog import QueryLog
 from bot.telegram.memory import RecentQuestions
 from bot.telegram.ratelimit import ReaderRateLimit

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.querylog import QueryLog, Vote
 from bot.querylog.output import EXPORT_FIELDS, display_width
 from tests.cli_runner import QUOTEBOT

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from bot.ask import Reply
-from bot.questions import MAX_QUESTION_CHARS
+from bot.answers.ask import Reply
+from bot.answers.questions import MAX_QUESTION_CHARS
 from corpus.model import Document
 from retrieval.dates import DateMention
 from retrieval.engine import Refusal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.ask import Reply
+from bot.answers.ask import Reply
 
 
 def reply_record(reply: Reply) -> dict[str, Any]:

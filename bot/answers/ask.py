@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.questions import Question, clean_question
+from bot.answers.questions import Question, clean_question
 from retrieval.engine import Answer, AnswerEngine
 
 

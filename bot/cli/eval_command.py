@@ -7,8 +7,8 @@ import json
 import sys
 from typing import Any
 
-from bot import settings
-from bot.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from bot.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from bot.ops import settings
 from corpus import CorpusError, load_corpus
 from retrieval.eval_sets import EvalFileError, EvalGroup, read_questions_jsonl, read_squad
 from retrieval.evaluation import RANK_DEPTH, Evaluation, Outcome, Scores, evaluate, score

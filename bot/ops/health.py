@@ -10,7 +10,7 @@ from typing import Any
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_REPOSITORY_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+_REPOSITORY_SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 _TOKEN_SHAPE = re.compile(r"\A\d{1,20}:[A-Za-z0-9_-]{30,100}\Z")
 _WEBHOOK_SECRET_SHAPE = re.compile(r"\A[A-Za-z0-9_-]{1,256}\Z")
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"

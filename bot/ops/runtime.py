@@ -6,10 +6,10 @@ import asyncio
 import logging
 import signal
 
-from bot.health import HealthReport, start_health_server
-from bot.metrics import Metrics
+from bot.ops.health import HealthReport, start_health_server
+from bot.ops.metrics import Metrics
+from bot.ops.settings import Settings
 from bot.querylog import LogSettings, QueryLog
-from bot.settings import Settings
 from bot.telegram.app import Webhook, build_application, serve_until_stopped
 from retrieval.engine import AnswerEngine
 

@@ -11,15 +11,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 
-from bot.answer_json import reply_record
-from bot.ask import Reply, ask
-from bot.console import run_console
-from bot.eval_command import add_eval_subcommand
-from bot.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from bot.formatting import human_date, reply_text
-from bot.logs import configure_logging
+from bot.answers.answer_json import reply_record
+from bot.answers.ask import Reply, ask
+from bot.answers.formatting import human_date, reply_text
+from bot.cli.console import run_console
+from bot.cli.eval_command import add_eval_subcommand
+from bot.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from bot.ops.logs import configure_logging
+from bot.ops.settings import Settings, SettingsError, corpus_path
 from bot.querylog.cli import add_log_subcommand, run_log_command
-from bot.settings import Settings, SettingsError, corpus_path
 from corpus import Corpus, CorpusError, load_corpus
 from retrieval.engine import AnswerEngine
 from retrieval.search_index import SearchIndex, fingerprint, index_directory, load_or_build
@@ -117,10 +117,10 @@ def _run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `quotebot ask` and `chat` start faster without Telegram and SQLAlchemy.
     from telegram.error import InvalidToken
 
+    from bot.ops.runtime import run_bot
     from bot.querylog.database_url import InvalidDatabaseURL
     from bot.querylog.migrations import SchemaTooNew
     from bot.querylog.settings import InvalidSetting, settings_from_env
-    from bot.runtime import run_bot
     from bot.telegram.app import PollingConflict, Webhook
 
     try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from bot.ask import ask
-from bot.exit_codes import EXIT_OK
-from bot.formatting import EXAMPLE_QUESTION, document_line, reply_text
+from bot.answers.ask import ask
+from bot.answers.formatting import EXAMPLE_QUESTION, document_line, reply_text
+from bot.cli.exit_codes import EXIT_OK
 from retrieval.engine import AnswerEngine
 
 _QUIT = {"/quit", "/exit", "/q"}

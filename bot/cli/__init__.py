@@ -1,0 +1,1 @@
+"""The command line: `quotebot` and its subcommands, and the local chat console."""
