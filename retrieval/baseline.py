@@ -30,7 +30,8 @@ def baseline_tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    return _STEMMER.stem(word)
+    stemmed: str = _STEMMER.stem(word)
+    return stemmed
 
 
 class BaselineRanker:
@@ -42,4 +43,5 @@ class BaselineRanker:
     def rank(self, question: str) -> list[int]:
         """Passage indices, best first; equal scores keep passage order."""
         scores = self._bm25.get_scores(baseline_tokens(question))
-        return np.argsort(-scores, kind="stable").tolist()
+        order: list[int] = np.argsort(-scores, kind="stable").tolist()
+        return order

@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -127,7 +127,7 @@ class BM25Index:
         path = Path(path)
         vocabulary_utf8 = [term.encode("utf-8") for term in self._vocabulary]
         vocabulary_ends = np.cumsum([len(term) for term in vocabulary_utf8], dtype=np.int64)
-        arrays = {
+        arrays: dict[str, Any] = {
             "format_version": np.array(FORMAT_VERSION, dtype=np.int64),
             "fingerprint": np.frombuffer(fingerprint.encode("utf-8"), dtype=np.uint8),
             "parameters": np.array([self.k1, self.b, self.epsilon], dtype=np.float64),
@@ -214,7 +214,8 @@ def _best_first(scores: np.ndarray, k: int) -> np.ndarray:
     threshold = sample[-k]
     above = np.flatnonzero(scores > threshold)
     if len(above) >= k:
-        return above[_best_first(scores[above], k)]
+        best: np.ndarray = above[_best_first(scores[above], k)]
+        return best
     tied = np.flatnonzero(scores == threshold)[: k - len(above)]
     return np.concatenate((above[np.argsort(-scores[above], kind="stable")], tied))
 

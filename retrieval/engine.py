@@ -152,7 +152,8 @@ class AnswerEngine:
         """Passages sharing a term with the query, best BM25 first (ties in passage order), at most `depth`."""
         matching = np.unique(np.concatenate([self._bm25.postings(term) for term in terms]))
         order = np.lexsort((matching, -scores[matching]))
-        return matching[order[:depth]].tolist()
+        best: list[int] = matching[order[:depth]].tolist()
+        return best
 
     def _result(self, ranked: Ranked, query: WeightedQuery, on_topic: WeightedQuery) -> Result:
         passage = self.corpus.passages[ranked.index]

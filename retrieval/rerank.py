@@ -10,11 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
 
 from retrieval.char_grams import gram_overlap
 from retrieval.expansion import Concept
 from retrieval.passage_terms import PassageTerms, SentenceTerms, families
 from retrieval.ranking_options import RankingOptions
+
+
+class TermsLookup(Protocol):
+    """Passage i's terms by index: a list, or a cache that works them out when first asked."""
+
+    def __getitem__(self, index: int, /) -> PassageTerms: ...
 
 
 class WeightedQuery:
@@ -76,9 +85,9 @@ class Ranked:
 
 def rerank(
     candidates: Sequence[int],
-    bm25_scores: Sequence[float],
+    bm25_scores: np.ndarray,
     query: WeightedQuery,
-    passages: Sequence[PassageTerms],
+    passages: TermsLookup,
     texts: Sequence[str],
     options: RankingOptions,
 ) -> list[Ranked]:

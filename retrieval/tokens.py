@@ -44,4 +44,5 @@ def tokenize(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball-stem one word; cached because a corpus repeats its vocabulary endlessly."""
-    return _STEMMER.stem(word.replace("'", ""))
+    stemmed: str = _STEMMER.stem(word.replace("'", ""))
+    return stemmed

@@ -11,7 +11,7 @@ from bot.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.ops import settings
 from corpus import CorpusError, load_corpus
 from retrieval.eval_sets import EvalFileError, EvalGroup, read_questions_jsonl, read_squad
-from retrieval.evaluation import RANK_DEPTH, Evaluation, Outcome, Scores, evaluate, score
+from retrieval.evaluation import RANK_DEPTH, Evaluation, Miss, Outcome, Scores, evaluate, score
 
 _PREVIEW = 160
 
@@ -108,7 +108,7 @@ def _report(evaluation: Evaluation) -> str:
     ]
     misses = [outcome for outcome in evaluation.ours if outcome.miss]
     lines += ["", f"Misses ({len(misses)}):" if misses else "No misses."]
-    lines += [_miss_text(outcome) for outcome in misses]
+    lines += [_miss_text(outcome, outcome.miss) for outcome in misses if outcome.miss]
     return "\n".join(lines)
 
 
@@ -127,14 +127,14 @@ def _count(count: int | None, total: int) -> str:
     return f"{count}/{total} {count / total:.3f}"
 
 
-def _miss_text(outcome: Outcome) -> str:
+def _miss_text(outcome: Outcome, miss: Miss) -> str:
     question = outcome.question
     expected = " | ".join(f'"{gold}"' for gold in question.gold) if question.gold else "a refusal"
     if question.gold_passage:
         expected += f" in {question.gold_passage}"
     rank = f"right passage at rank {outcome.rank}" if outcome.rank else f"right passage not in the top {RANK_DEPTH}"
     got = f"{outcome.top_passage} “{_preview(outcome.top_quote or '')}”" if outcome.top_passage else "no passage"
-    lines = [f"- [{outcome.miss.value}] {question.text}", f"    expected: {expected}", f"    got: {got}"]
+    lines = [f"- [{miss.value}] {question.text}", f"    expected: {expected}", f"    got: {got}"]
     if question.answerable:
         lines.append(f"    {rank}")
     return "\n".join(lines)
@@ -157,7 +157,7 @@ def _record(evaluation: Evaluation, min_top1: float | None, passed: bool) -> dic
         "quotebot": _figures(ours),
         "min_top1": min_top1,
         "passed": passed,
-        "misses": [_miss_record(outcome) for outcome in evaluation.ours if outcome.miss],
+        "misses": [_miss_record(outcome, outcome.miss) for outcome in evaluation.ours if outcome.miss],
     }
 
 
@@ -182,12 +182,12 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def _miss_record(outcome: Outcome) -> dict[str, Any]:
+def _miss_record(outcome: Outcome, miss: Miss) -> dict[str, Any]:
     return {
         "question": outcome.question.text,
         "gold": list(outcome.question.gold) if outcome.question.gold else None,
         "gold_passage": outcome.question.gold_passage,
-        "miss": outcome.miss.name.lower(),
+        "miss": miss.name.lower(),
         "rank": outcome.rank,
         "answered": outcome.answered,
         "passage_id": outcome.top_passage,

@@ -42,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "log_command", None):
         return run_log_command(args)
     try:
-        return args.handler(args)
+        exit_code: int = args.handler(args)
+        return exit_code
     except CommandError as error:
         print(f"quotebot: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -5,7 +5,16 @@ SQLAlchemy and the database drivers.
 """
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.querylog.database_url import InvalidDatabaseURL
+    from bot.querylog.pseudonym import ReaderPseudonyms
+    from bot.querylog.query_log import QueryLog, WriterTuning
+    from bot.querylog.record import Channel, LoggedQuery, QueryRecord, ReviewStatus, Vote
+    from bot.querylog.record_id import is_record_id, new_record_id
+    from bot.querylog.settings import InvalidSetting, LogSettings, settings_from_env
+    from bot.querylog.stats import LogStats, PeriodStats
 
 _EXPORTS = {
     "InvalidDatabaseURL": "bot.querylog.database_url",
@@ -26,7 +35,24 @@ _EXPORTS = {
     "PeriodStats": "bot.querylog.stats",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Channel",
+    "InvalidDatabaseURL",
+    "InvalidSetting",
+    "LogSettings",
+    "LogStats",
+    "LoggedQuery",
+    "PeriodStats",
+    "QueryLog",
+    "QueryRecord",
+    "ReaderPseudonyms",
+    "ReviewStatus",
+    "Vote",
+    "WriterTuning",
+    "is_record_id",
+    "new_record_id",
+    "settings_from_env",
+]
 
 
 def __getattr__(name: str) -> Any:

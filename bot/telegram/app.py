@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -31,6 +32,8 @@ from bot.telegram.services import SERVICES_KEY, BotServices
 from retrieval.engine import AnswerEngine
 
 logger = logging.getLogger(__name__)
+# The Application as ApplicationBuilder().build() makes it: PTB's default bot, context and data types.
+QuotebotApplication: TypeAlias = "Application[Any, Any, Any, Any, Any, Any]"
 
 COMMANDS = [
     BotCommand("ask", "Ask a question about the sources"),
@@ -56,7 +59,9 @@ class PollingConflict(Exception):
     """Another process is polling with the same token; Telegram allows exactly one."""
 
 
-def build_application(settings: Settings, engine: AnswerEngine, query_log: QueryLog, metrics: Metrics) -> Application:
+def build_application(
+    settings: Settings, engine: AnswerEngine, query_log: QueryLog, metrics: Metrics
+) -> QuotebotApplication:
     """The Application with every handler registered; nothing is sent to Telegram until it starts."""
     application = (
         ApplicationBuilder()
@@ -77,7 +82,7 @@ def build_application(settings: Settings, engine: AnswerEngine, query_log: Query
     return application
 
 
-def add_handlers(application: Application) -> None:
+def add_handlers(application: QuotebotApplication) -> None:
     """Commands first, then free text by chat type, then buttons and inline queries."""
     not_channel = ~filters.UpdateType.CHANNEL_POSTS
     private = filters.ChatType.PRIVATE & not_channel
@@ -98,12 +103,12 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(handlers.error_handler)
 
 
-async def register_commands(application: Application) -> None:
+async def register_commands(application: QuotebotApplication) -> None:
     """The command menu readers see next to the message box."""
     await application.bot.set_my_commands(COMMANDS)
 
 
-async def initialize_with_retry(application: Application, stop: asyncio.Event) -> bool:
+async def initialize_with_retry(application: QuotebotApplication, stop: asyncio.Event) -> bool:
     """Connect to the Bot API, waiting out network failures until it answers or a stop is requested."""
     delay = 1.0
     while not stop.is_set():
@@ -133,7 +138,9 @@ class Webhook:
         return urlsplit(self.url).path.lstrip("/")
 
 
-async def serve_until_stopped(application: Application, stop: asyncio.Event, webhook: Webhook | None = None) -> None:
+async def serve_until_stopped(
+    application: QuotebotApplication, stop: asyncio.Event, webhook: Webhook | None = None
+) -> None:
     """Receive updates (long polling, or a webhook when given) and answer them until `stop` is set.
 
     A second long poller on the same token raises PollingConflict instead of fighting it forever.
@@ -148,12 +155,15 @@ async def serve_until_stopped(application: Application, stop: asyncio.Event, web
         else:
             logger.warning("Polling failed (%s); python-telegram-bot retries with backoff", error)
 
+    updater = application.updater
+    if updater is None:
+        raise RuntimeError("the Application was built without an Updater")
     if not await initialize_with_retry(application, stop):
         return
     try:
         await register_commands(application)
         if webhook:
-            await application.updater.start_webhook(
+            await updater.start_webhook(
                 listen=webhook.listen,
                 port=webhook.port,
                 url_path=webhook.path,
@@ -163,15 +173,15 @@ async def serve_until_stopped(application: Application, stop: asyncio.Event, web
             )
             logger.info("quotebot receives updates for @%s on port %d", application.bot.username, webhook.port)
         else:
-            await application.updater.start_polling(
+            await updater.start_polling(
                 timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES, error_callback=on_polling_error
             )
             logger.info("quotebot is polling as @%s", application.bot.username)
         await application.start()
         await stop.wait()
     finally:
-        if application.updater.running:
-            await application.updater.stop()
+        if updater.running:
+            await updater.stop()
         if application.running:
             await application.stop()
         await application.shutdown()

@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 from bot.answers.ask import Reply, ask
 from bot.answers.formatting import human_date
 from bot.querylog import Channel, QueryRecord, Vote
+from bot.querylog.writes import OpResult
 from bot.telegram import replies
 from bot.telegram.addressing import addressed_question, command_argument
 from bot.telegram.buttons import FEEDBACK, answer_keyboard, parse_press
@@ -33,56 +34,67 @@ INLINE_RESULTS = 5
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome the reader with what the bot has read and an example question."""
-    user = update.effective_user
+    message, user = update.effective_message, update.effective_user
+    if message is None:
+        return
     documents = services(context).engine.corpus.documents
-    await update.effective_message.reply_html(replies.welcome_html(documents, user.first_name if user else None))
+    await message.reply_html(replies.welcome_html(documents, user.first_name if user else None))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain the ways to ask: private chat, groups, inline."""
-    await update.effective_message.reply_html(replies.help_html(context.bot.username))
+    if update.effective_message:
+        await update.effective_message.reply_html(replies.help_html(context.bot.username))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the documents with their dates."""
-    await update.effective_message.reply_html(replies.sources_html(services(context).engine.corpus.documents))
+    if update.effective_message:
+        await update.effective_message.reply_html(replies.sources_html(services(context).engine.corpus.documents))
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ask <question>, in any chat."""
-    question = command_argument(update.effective_message)
+    message = update.effective_message
+    if message is None:
+        return
+    question = command_argument(message)
     if not question:
-        await update.effective_message.reply_html(replies.ASK_USAGE)
+        await message.reply_html(replies.ASK_USAGE)
         return
     await answer_question(update, context, question)
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In a private chat every text message is a question."""
-    await answer_question(update, context, update.effective_message.text or "")
+    if update.effective_message:
+        await answer_question(update, context, update.effective_message.text or "")
 
 
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In a group, answer only when mentioned or replied to; stay quiet otherwise."""
-    question = addressed_question(update.effective_message, context.bot.id, context.bot.username)
+    message = update.effective_message
+    question = addressed_question(message, context.bot.id, context.bot.username) if message else None
     if question is not None:
         await answer_question(update, context, question)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice and files in a private chat get a hint instead of silence."""
-    await update.effective_message.reply_html(replies.NOT_TEXT)
+    if update.effective_message:
+        await update.effective_message.reply_html(replies.NOT_TEXT)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A /command the bot does not know, in a private chat."""
-    await update.effective_message.reply_html(replies.UNKNOWN_COMMAND)
+    if update.effective_message:
+        await update.effective_message.reply_html(replies.UNKNOWN_COMMAND)
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str) -> None:
     """Rate-limit, answer, log, and reply with the quote and its buttons (or an honest refusal)."""
     message = update.effective_message
-    if not await _within_rate_limit(update, context):
+    if message is None or not await _within_rate_limit(update, context):
         return
     bot_services = services(context)
     started = time.perf_counter()
@@ -101,7 +113,7 @@ def _reply_content(
         return replies.EMPTY_QUESTION, None
     if answer.refusal is Refusal.NO_TERMS:
         return replies.NO_TERMS, None
-    if answer.refusal is Refusal.NOT_COVERED:
+    if answer.refusal is Refusal.NOT_COVERED or record_id is None:
         return replies.not_covered_html(bot_services.engine.corpus.documents, truncated), None
     bot_services.questions.remember(record_id, reply.question.text)
     next_rank = 1 if len(answer.results) > 1 else None
@@ -135,6 +147,8 @@ def _log_question(update: Update, bot_services: BotServices, reply: Reply, start
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """More shows the next passage for the same question; 👍/👎 are stored with the logged question."""
     query = update.callback_query
+    if query is None:
+        return
     press = parse_press(query.data)
     if press is None:
         await query.answer("This button is no longer valid.")
@@ -149,13 +163,15 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _show_more(update, context, press.record_id, int(press.value))
 
 
-def _log_feedback_failure(stored: asyncio.Future) -> None:
+def _log_feedback_failure(stored: asyncio.Future[OpResult]) -> None:
     if not stored.cancelled() and stored.exception() is not None:
         logger.error("Could not store feedback", exc_info=stored.exception())
 
 
 async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, record_id: str, rank: int) -> None:
-    query = update.callback_query
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return
     bot_services = services(context)
     question = bot_services.questions.recall(record_id) or await _stored_question(bot_services, record_id)
     if question is None:
@@ -164,14 +180,15 @@ async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, record_
     if not await _within_rate_limit(update, context):
         await query.answer()
         return
-    results = ask(bot_services.engine, question, top=rank + 2).answer.results
+    answer = ask(bot_services.engine, question, top=rank + 2).answer
+    results = answer.results if answer else []
     if len(results) <= rank:
         await query.answer("No other passage matches this question.")
         return
     await query.answer()
     next_rank = rank + 1 if len(results) > rank + 1 else None
     await context.bot.send_message(
-        chat_id=update.effective_chat.id,
+        chat_id=chat.id,
         text=replies.answer_html(results[rank]),
         reply_markup=answer_keyboard(record_id, next_rank),
     )
@@ -188,19 +205,24 @@ async def _stored_question(bot_services: BotServices, record_id: str) -> str | N
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/forget: delete every logged question of this reader and say how many."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
     bot_services = services(context)
-    deleting = bot_services.query_log.forget(bot_services.reader(update.effective_user.id))
+    deleting = bot_services.query_log.forget(bot_services.reader(user.id))
     try:
         count = await asyncio.wait_for(asyncio.shield(deleting), timeout=LOG_WAIT_SECONDS)
     except TimeoutError:
-        await update.effective_message.reply_html(replies.FORGET_PENDING)
+        await message.reply_html(replies.FORGET_PENDING)
         return
-    await update.effective_message.reply_html(replies.forgotten_html(count))
+    await message.reply_html(replies.forgotten_html(count))
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """@bot <question> in any chat: up to five quotes to pick from."""
     query = update.inline_query
+    if query is None:
+        return
     if not query.query.strip():
         await query.answer(
             [], button=InlineQueryResultsButton("Type a question about the sources", start_parameter="inline")
@@ -258,13 +280,14 @@ async def _within_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE)
 def _channel(update: Update) -> Channel:
     if update.inline_query:
         return Channel.INLINE
-    return Channel.PRIVATE if update.effective_chat.type == ChatType.PRIVATE else Channel.GROUP
+    chat = update.effective_chat
+    return Channel.PRIVATE if chat and chat.type == ChatType.PRIVATE else Channel.GROUP
 
 
 def _chat_type(update: Update) -> str:
     if update.inline_query:
         return update.inline_query.chat_type or "unknown"
-    return update.effective_chat.type
+    return update.effective_chat.type if update.effective_chat else "unknown"
 
 
 def _quote_in(message: Message) -> bool:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from html import escape
+from typing import Any, Literal
 
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.querylog import LoggedQuery, LogStats, ReviewStatus, Vote, is_record_id
@@ -20,72 +21,81 @@ from bot.telegram.services import LOG_WAIT_SECONDS, services
 DEFAULT_ROWS, MAX_ROWS = 10, 50
 NOT_ALLOWED = "Sorry, this command is only for the bot's moderators."
 REVIEW_USAGE = "Usage: <code>/review RECORD_ID ok|flag [note]</code> — the id is shown by /recent."
-ModeratorHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+# A moderator command gets the message it answers: the guard has checked that there is one, and who sent it.
+ModeratorHandler = Callable[[Message, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+TelegramHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-def moderators_only(handler: ModeratorHandler) -> ModeratorHandler:
+def moderators_only(handler: ModeratorHandler) -> TelegramHandler:
     """Refuse anyone not in MODERATOR_IDS before the handler reads a single log row."""
 
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        if user is None or user.id not in services(context).moderator_ids:
-            await update.effective_message.reply_html(NOT_ALLOWED)
+        message, user = update.effective_message, update.effective_user
+        if message is None:
             return
-        await handler(update, context)
+        if user is None or user.id not in services(context).moderator_ids:
+            await message.reply_html(NOT_ALLOWED)
+            return
+        await handler(message, context)
 
     guarded.__doc__ = handler.__doc__
     return guarded
 
 
 @moderators_only
-async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def recent(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/recent [N]: the newest questions."""
     rows = await services(context).query_log.recent(limit=_row_count(context))
-    await _send_listing(update, "Recent questions", rows)
+    await _send_listing(message, "Recent questions", rows)
 
 
 @moderators_only
-async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unanswered(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/unanswered [N]: questions the sources did not cover, newest first."""
     rows = await services(context).query_log.unanswered(limit=_row_count(context))
-    await _send_listing(update, "Unanswered questions", rows)
+    await _send_listing(message, "Unanswered questions", rows)
 
 
 @moderators_only
-async def flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def flagged(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/flagged [N]: answers readers disliked (until reviewed) or moderators flagged."""
     rows = await services(context).query_log.flagged(limit=_row_count(context))
-    await _send_listing(update, "Flagged answers", rows)
+    await _send_listing(message, "Flagged answers", rows)
 
 
 @moderators_only
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats: volume and answered share today and over 7 days, top questions, median latency."""
     figures = await services(context).query_log.stats()
-    await update.effective_message.reply_html(stats_html(figures))
+    await message.reply_html(stats_html(figures))
 
 
 @moderators_only
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def export(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/export: the whole log as a CSV file."""
     buffer = io.StringIO()
     rows = CsvRows(buffer)
     async for record in services(context).query_log.export():
         rows.write(record)
     name = f"quotebot-log-{datetime.now():%Y%m%d-%H%M}.csv"
-    await update.effective_message.reply_document(
+    await message.reply_document(
         InputFile(buffer.getvalue().encode("utf-8"), filename=name), caption="The query log as CSV."
     )
 
 
 @moderators_only
-async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def review(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/review RECORD_ID ok|flag [note]: a moderator's verdict on one answer."""
-    parts = command_argument(update.effective_message).split(maxsplit=2)
-    if len(parts) < 2 or not is_record_id(parts[0]) or parts[1] not in ("ok", "flag"):
-        await update.effective_message.reply_html(REVIEW_USAGE)
+    parts = command_argument(message).split(maxsplit=2)
+    verdict: Literal["ok", "flag"]
+    if len(parts) >= 2 and is_record_id(parts[0]) and parts[1] == "ok":
+        verdict = "ok"
+    elif len(parts) >= 2 and is_record_id(parts[0]) and parts[1] == "flag":
+        verdict = "flag"
+    else:
+        await message.reply_html(REVIEW_USAGE)
         return
-    record_id, verdict = parts[0], parts[1]
+    record_id = parts[0]
     note = parts[2] if len(parts) > 2 else None
     saving = services(context).query_log.review(record_id, verdict, note)
     try:
@@ -94,7 +104,7 @@ async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = f"Saved; <code>{record_id}</code> will be marked {verdict} once the log database is reachable."
     else:
         text = f"Marked <code>{record_id}</code> as {verdict}." if found else f"No record <code>{record_id}</code>."
-    await update.effective_message.reply_html(text)
+    await message.reply_html(text)
 
 
 def listing_pages(title: str, rows: list[LoggedQuery]) -> list[str]:
@@ -157,6 +167,6 @@ def _row_count(context: ContextTypes.DEFAULT_TYPE) -> int:
     return DEFAULT_ROWS
 
 
-async def _send_listing(update: Update, title: str, rows: list[LoggedQuery]) -> None:
+async def _send_listing(message: Message, title: str, rows: list[LoggedQuery]) -> None:
     for page in listing_pages(title, rows):
-        await update.effective_message.reply_html(page)
+        await message.reply_html(page)

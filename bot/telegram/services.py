@@ -35,4 +35,5 @@ class BotServices:
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
     """The services stored by build_application."""
-    return context.bot_data[SERVICES_KEY]
+    bot_services: BotServices = context.bot_data[SERVICES_KEY]
+    return bot_services
