@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from retrieval.quote import select_quote
 from retrieval.ranking_options import RankingOptions
 from retrieval.rerank import Ranked, WeightedQuery, rerank, sentence_scores
 from retrieval.search_index import SearchIndex
+from retrieval.taught import Lesson, Signature, TaughtAnswers, signature
 from retrieval.tokens import words
 from retrieval.word_frequency import rarity_factor
 
@@ -84,6 +87,11 @@ class AnswerEngine:
             numbers=options.numbers,
             typos=options.typos,
         )
+        self.taught = TaughtAnswers()
+
+    def teach(self, lessons: Iterable[Lesson]) -> None:
+        """Replace the moderators' lessons; the next question already uses them (retrieval/taught.py)."""
+        self.taught = TaughtAnswers.build(lessons, self._signature, self._locate)
 
     def answer(self, question: str, top: int = 3) -> Answer:
         """Rank the passages sharing a term with `question`; keep the best `top` even when none is good enough."""
@@ -106,7 +114,8 @@ class AnswerEngine:
             ranked = [Ranked(i, float(scores[i])) for i in candidates[:top]]
         results = [self._result(r, query, on_topic) for r in ranked]
         confident = bool(results) and results[0].coverage >= MIN_COVERAGE
-        return Answer(question, results, None if confident else Refusal.NOT_COVERED)
+        answer = Answer(question, results, None if confident else Refusal.NOT_COVERED)
+        return self._apply_lesson(answer, query, on_topic, top)
 
     def term_weight(self, term: str) -> float:
         """A never-negative idf: rare terms say more about whether a passage is on topic."""
@@ -154,6 +163,34 @@ class AnswerEngine:
         order = np.lexsort((matching, -scores[matching]))
         best: list[int] = matching[order[:depth]].tolist()
         return best
+
+    def _apply_lesson(self, answer: Answer, query: WeightedQuery, on_topic: WeightedQuery, top: int) -> Answer:
+        """A lesson for this question or a close rewording puts its passage first, or refuses."""
+        taught = self.taught.match(self._signature(answer.question, query.concepts))
+        if taught is None:
+            return answer
+        if taught.passage is None:
+            return replace(answer, refusal=Refusal.NOT_COVERED)
+        best = max((result.score for result in answer.results), default=0.0)
+        first = self._result(Ranked(taught.passage, best), query, on_topic)
+        others = [result for result in answer.results if result.passage.passage_id != first.passage.passage_id]
+        return Answer(answer.question, [first, *others][:top], None)
+
+    def _signature(self, question: str, concepts: Sequence[Concept] | None = None) -> Signature:
+        concepts = self._expander.expand(question) if concepts is None else concepts
+        cue = answer_cue(question)
+        return signature(concepts, lambda c: self.concept_weight(c, rarity=True), cue.pattern if cue else None)
+
+    def _locate(self, lesson: Lesson) -> int | None:
+        """The lesson's passage by id, or by its text when the id now names other words (the corpus changed)."""
+        number = self._passage_numbers.get(lesson.passage_id or "")
+        if number is not None and lesson.passage_text in (None, self._texts[number]):
+            return number
+        return next((i for i, text in enumerate(self._texts) if text == lesson.passage_text), None)
+
+    @cached_property
+    def _passage_numbers(self) -> dict[str, int]:
+        return {passage.passage_id: number for number, passage in enumerate(self.corpus.passages)}
 
     def _result(self, ranked: Ranked, query: WeightedQuery, on_topic: WeightedQuery) -> Result:
         passage = self.corpus.passages[ranked.index]

@@ -63,7 +63,12 @@ def pg_database() -> Iterator[str]:
 @pytest.fixture
 def empty_pg(pg_database: str) -> str:
     """The run's PostgreSQL database with the log's tables dropped, so each test starts empty."""
-    asyncio.run(_execute(pg_database, "DROP TABLE IF EXISTS query_log, query_log_schema"))
+    asyncio.run(
+        _execute(
+            pg_database,
+            "DROP TABLE IF EXISTS query_log, query_log_schema, taught_answers, web_login_links, web_sessions",
+        )
+    )
     return pg_database
 
 

@@ -10,6 +10,7 @@ from bot.ops.health import HealthReport, start_health_server
 from bot.ops.metrics import Metrics
 from bot.ops.settings import Settings
 from bot.querylog import LogSettings, QueryLog
+from bot.querylog.taught_sync import TaughtSync
 from bot.telegram.app import Webhook, build_application, serve_until_stopped
 from retrieval.engine import AnswerEngine
 
@@ -31,6 +32,8 @@ async def _serve(settings: Settings, log_settings: LogSettings, engine: AnswerEn
     metrics.corpus_passages.set(len(engine.corpus.passages))
     query_log = await QueryLog.start(log_settings)
     metrics.log_buffer.set_function(query_log.pending_ops)
+    lessons = TaughtSync(query_log.engine, lambda: engine)
+    await lessons.start()
     health = None
     if settings.metrics_port:
         health = start_health_server(
@@ -42,6 +45,7 @@ async def _serve(settings: Settings, log_settings: LogSettings, engine: AnswerEn
     finally:
         if health:
             health.stop()
+        await lessons.stop()
         await query_log.close()
 
 

@@ -54,6 +54,38 @@ Table(
     Index("ix_query_log_created_at", "created_at"),
 )
 
+_v3_metadata = MetaData()
+Table(
+    "taught_answers",
+    _v3_metadata,
+    Column("id", String(26), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("question", Text(), nullable=False),
+    Column("passage_id", String(200)),
+    Column("passage_text", Text()),
+    Column("record_id", String(26)),
+    Column("moderator", String(64), nullable=False),
+    Column("removed_at", UTCDateTime()),
+    Column("removed_by", String(64)),
+)
+Table(
+    "web_login_links",
+    _v3_metadata,
+    Column("nonce_hash", String(64), primary_key=True),
+    Column("moderator", String(64), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime()),
+)
+Table(
+    "web_sessions",
+    _v3_metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("moderator", String(64), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
 
 class SchemaTooNew(RuntimeError):
     """The database was migrated by a newer quotebot; running older code against it is unsafe."""
@@ -69,9 +101,22 @@ async def _add_latency_and_review_note(connection: AsyncConnection) -> None:
     await connection.execute(text("CREATE INDEX ix_query_log_reader ON query_log (reader)"))
 
 
+async def _add_candidates_reviewers_and_teaching(connection: AsyncConnection) -> None:
+    timestamp = "TIMESTAMP WITHOUT TIME ZONE" if connection.dialect.name == "postgresql" else "DATETIME"
+    for column in (
+        "coverage FLOAT",
+        "candidates TEXT",
+        "reviewed_by VARCHAR(64)",
+        f"reviewed_at {timestamp}",
+    ):
+        await connection.execute(text(f"ALTER TABLE query_log ADD COLUMN {column}"))
+    await connection.run_sync(_v3_metadata.create_all)
+
+
 _STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (
     _create_v1,
     _add_latency_and_review_note,
+    _add_candidates_reviewers_and_teaching,
 )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.querylog.record import Channel, QueryRecord, ReviewStatus, Vote
+from bot.querylog.record import Channel, QueryRecord, ReviewStatus, Vote, candidates_from_json, candidates_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +31,14 @@ class SetFeedback:
 
 @dataclass(frozen=True, slots=True)
 class Review:
-    """Record a moderator's verdict and note."""
+    """Record a moderator's verdict and note, and which moderator (a pseudonym) gave it when."""
 
     key: str
     record_id: str
     status: ReviewStatus
     note: str | None
+    moderator: str | None = None
+    at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,8 @@ def record_fields(record: QueryRecord) -> dict[str, Any]:
         "score": record.score,
         "quote": record.quote,
         "latency_ms": record.latency_ms,
+        "coverage": record.coverage,
+        "candidates": candidates_json(record.candidates),
     }
 
 
@@ -96,6 +100,8 @@ def encode(op: Op) -> bytes:
             "record_id": op.record_id,
             "status": op.status.value,
             "note": op.note,
+            "moderator": op.moderator,
+            "at": None if op.at is None else op.at.isoformat(),
         }
     else:
         fields = {"op": "forget", "key": op.key, "reader": op.reader}
@@ -110,11 +116,20 @@ def decode(line: bytes) -> Op:
         record = dict(fields["record"])
         record["created_at"] = datetime.fromisoformat(record["created_at"])
         record["channel"] = Channel(record["channel"])
+        record["candidates"] = candidates_from_json(record.get("candidates"))
         return Insert(QueryRecord(**record))
     if kind == "feedback":
         return SetFeedback(fields["key"], fields["record_id"], fields["reader"], Vote(fields["vote"]))
     if kind == "review":
-        return Review(fields["key"], fields["record_id"], ReviewStatus(fields["status"]), fields["note"])
+        at = fields.get("at")
+        return Review(
+            fields["key"],
+            fields["record_id"],
+            ReviewStatus(fields["status"]),
+            fields["note"],
+            fields.get("moderator"),
+            None if at is None else datetime.fromisoformat(at),
+        )
     if kind == "forget":
         return Forget(fields["key"], fields["reader"])
     raise ValueError(f"unknown journal op {kind!r}")

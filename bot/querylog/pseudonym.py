@@ -25,6 +25,10 @@ class ReaderPseudonyms:
     def __repr__(self) -> str:
         return "ReaderPseudonyms(secret=<hidden>)"
 
+    def derive_key(self, purpose: str) -> bytes:
+        """A key of its own for `purpose` (e.g. signing login links), so no two uses share the secret."""
+        return hmac.new(self._secret, f"quotebot/{purpose}".encode(), hashlib.sha256).digest()
+
     def of(self, telegram_user_id: int) -> str:
         """Return the 32-hex-digit pseudonym of a Telegram user id."""
         digest = hmac.new(self._secret, str(telegram_user_id).encode(), hashlib.sha256)

@@ -136,15 +136,21 @@ class QueryLog:
         return self._enqueue_awaited(SetFeedback(new_record_id(), record_id, reader, Vote(vote)))
 
     def review(
-        self, record_id: str, verdict: Literal["ok", "flag"], note: str | None = None
+        self,
+        record_id: str,
+        verdict: Literal["ok", "flag"],
+        note: str | None = None,
+        moderator: str | None = None,
     ) -> "asyncio.Future[OpResult]":
-        """Queue a moderator's verdict; the future says whether the record exists."""
+        """Queue a moderator's verdict (`moderator`: their pseudonym); the future says whether the record exists."""
         if verdict not in _VERDICTS:
             raise ValueError(f"verdict must be 'ok' or 'flag', not {verdict!r}")
         if not is_record_id(record_id):
             raise ValueError("record_id must come from new_record_id()")
+        if moderator is not None:
+            check_pseudonym(moderator)
         note = None if note is None else clean_text(note)
-        return self._enqueue_awaited(Review(new_record_id(), record_id, _VERDICTS[verdict], note))
+        return self._enqueue_awaited(Review(new_record_id(), record_id, _VERDICTS[verdict], note, moderator, utc_now()))
 
     def forget(self, reader: str) -> "asyncio.Task[int]":
         """Delete every record of a reader, also those still waiting for the database.

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.querylog.record import Channel, LoggedQuery, ReviewStatus, Vote
+from bot.querylog.record import Channel, LoggedQuery, ReviewStatus, Vote, candidates_from_json
 from bot.querylog.schema import query_log
 
 _c = query_log.c
@@ -22,7 +22,7 @@ FLAGGED: ColumnElement[bool] = or_(
 )
 
 
-def _to_logged_query(row: RowMapping) -> LoggedQuery:
+def to_logged_query(row: RowMapping) -> LoggedQuery:
     return LoggedQuery(
         id=row["id"],
         created_at=row["created_at"],
@@ -38,6 +38,10 @@ def _to_logged_query(row: RowMapping) -> LoggedQuery:
         feedback=None if row["feedback"] is None else Vote(row["feedback"]),
         review_status=ReviewStatus(row["review_status"]),
         review_note=row["review_note"],
+        coverage=row["coverage"],
+        candidates=candidates_from_json(row["candidates"]),
+        reviewed_by=row["reviewed_by"],
+        reviewed_at=row["reviewed_at"],
     )
 
 
@@ -54,7 +58,7 @@ async def newest(
     """Return up to `limit` records matching `condition`, newest first."""
     async with engine.connect() as connection:
         result = await connection.execute(_newest_first(condition, since).limit(limit))
-        return [_to_logged_query(row) for row in result.mappings()]
+        return [to_logged_query(row) for row in result.mappings()]
 
 
 async def export(engine: AsyncEngine, since: datetime | None, limit: int | None = None) -> AsyncIterator[LoggedQuery]:
@@ -65,7 +69,7 @@ async def export(engine: AsyncEngine, since: datetime | None, limit: int | None 
     async with engine.connect() as connection:
         result = await connection.stream(statement)
         async for row in result.mappings():
-            yield _to_logged_query(row)
+            yield to_logged_query(row)
 
 
 async def question_of(engine: AsyncEngine, record_id: str) -> str | None:

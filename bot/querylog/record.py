@@ -1,5 +1,7 @@
 """What the bot submits to the query log and what moderators read back from it."""
 
+import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +35,44 @@ class ReviewStatus(StrEnum):
     NEW = "new"
     OK = "ok"
     FLAGGED = "flagged"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A passage the engine ranked for a question, kept so moderators see what else it considered."""
+
+    passage_id: str
+    score: float
+    coverage: float
+
+    def __post_init__(self) -> None:
+        if len(self.passage_id) > PASSAGE_ID_MAX:
+            raise ValueError(f"passage_id is at most {PASSAGE_ID_MAX} characters")
+        if not (math.isfinite(self.score) and math.isfinite(self.coverage)):
+            raise ValueError("candidate scores must be finite numbers")
+
+
+def candidates_json(candidates: tuple[Candidate, ...]) -> str | None:
+    """The candidates as the JSON text stored in the query_log.candidates column (None when there are none)."""
+    if not candidates:
+        return None
+    return json.dumps(
+        [
+            {"passage_id": c.passage_id, "score": round(c.score, 6), "coverage": round(c.coverage, 6)}
+            for c in candidates
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def candidates_from_json(text: str | None) -> tuple[Candidate, ...]:
+    """Parse the stored column; records logged before candidates were kept have none."""
+    if not text:
+        return ()
+    return tuple(
+        Candidate(item["passage_id"], float(item["score"]), float(item["coverage"])) for item in json.loads(text)
+    )
 
 
 def utc_now() -> datetime:
@@ -71,6 +111,9 @@ class QueryRecord:
     latency_ms: int | None = None
     id: str = field(default_factory=new_record_id)
     created_at: datetime = field(default_factory=utc_now)
+    # The best passage's share of the question's weight, and every passage ranked (answered or not).
+    coverage: float | None = None
+    candidates: tuple[Candidate, ...] = ()
 
     def __post_init__(self) -> None:
         check_pseudonym(self.reader)
@@ -82,6 +125,9 @@ class QueryRecord:
             raise ValueError(f"chat_type is at most {CHAT_TYPE_MAX} and passage_id {PASSAGE_ID_MAX} characters")
         if self.latency_ms is not None and not 0 <= self.latency_ms < 2**31:
             raise ValueError("latency_ms must be a non-negative 32-bit number")
+        if self.coverage is not None and not math.isfinite(self.coverage):
+            raise ValueError("coverage must be a finite number")
+        object.__setattr__(self, "candidates", tuple(self.candidates))
         object.__setattr__(self, "channel", Channel(self.channel))
         for name in ("chat_type", "question", "passage_id", "quote"):
             value = getattr(self, name)
@@ -107,3 +153,8 @@ class LoggedQuery:
     feedback: Vote | None
     review_status: ReviewStatus
     review_note: str | None
+    coverage: float | None = None
+    candidates: tuple[Candidate, ...] = ()
+    # The pseudonym of the moderator who reviewed the record, and when (None for reviews before schema 3).
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None

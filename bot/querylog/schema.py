@@ -1,4 +1,7 @@
-"""The current (version 2) tables of the query log; migrations.py brings older databases here."""
+"""The current (version 3) tables of the query log database; migrations.py brings older databases here.
+
+Beside the log itself: the moderators' taught answers, and the web inbox's login links and sessions.
+"""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +23,9 @@ from sqlalchemy import (
 
 from bot.querylog.record import CHAT_TYPE_MAX, PASSAGE_ID_MAX
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+PSEUDONYM_MAX = 64
+TOKEN_HASH_MAX = 64
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -59,6 +64,47 @@ query_log = Table(
     Column("review_status", String(8), nullable=False, server_default="new"),
     Column("latency_ms", Integer()),
     Column("review_note", Text()),
+    Column("coverage", Float()),
+    Column("candidates", Text()),
+    Column("reviewed_by", String(PSEUDONYM_MAX)),
+    Column("reviewed_at", UTCDateTime()),
     Index("ix_query_log_created_at", "created_at"),
     Index("ix_query_log_reader", "reader"),
+)
+
+# A moderator's correction: questions like `question` get `passage_id` first, or are refused when it is NULL.
+# Rows are never deleted: undo sets removed_at, so the (rows, removed) counts change with every edit.
+taught_answers = Table(
+    "taught_answers",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("question", Text(), nullable=False),
+    Column("passage_id", String(PASSAGE_ID_MAX)),
+    Column("passage_text", Text()),
+    Column("record_id", String(26)),
+    Column("moderator", String(PSEUDONYM_MAX), nullable=False),
+    Column("removed_at", UTCDateTime()),
+    Column("removed_by", String(PSEUDONYM_MAX)),
+)
+
+# One-time login links the bot's /web command hands out; only a hash of each link's nonce is kept.
+web_login_links = Table(
+    "web_login_links",
+    metadata,
+    Column("nonce_hash", String(TOKEN_HASH_MAX), primary_key=True),
+    Column("moderator", String(PSEUDONYM_MAX), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime()),
+)
+
+# Web inbox sessions; the cookie holds the session id, the table only its hash.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(TOKEN_HASH_MAX), primary_key=True),
+    Column("moderator", String(PSEUDONYM_MAX), nullable=False),
+    Column("csrf_token", String(TOKEN_HASH_MAX), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
 )

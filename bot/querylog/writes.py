@@ -31,7 +31,7 @@ async def _apply_one(connection: AsyncConnection, op: SetFeedback | Review | For
         result = await connection.execute(
             update(query_log)
             .where(query_log.c.id == op.record_id)
-            .values(review_status=op.status.value, review_note=op.note)
+            .values(review_status=op.status.value, review_note=op.note, reviewed_by=op.moderator, reviewed_at=op.at)
         )
         return result.rowcount == 1
     deleted = await connection.execute(

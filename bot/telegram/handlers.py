@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 from bot.answers.ask import Reply, ask
 from bot.answers.formatting import human_date
 from bot.querylog import Channel, QueryRecord, Vote
+from bot.querylog.record import Candidate
 from bot.querylog.writes import OpResult
 from bot.telegram import replies
 from bot.telegram.addressing import addressed_question, command_argument
@@ -30,6 +31,8 @@ from retrieval.engine import Refusal
 
 logger = logging.getLogger(__name__)
 INLINE_RESULTS = 5
+# Passages ranked per question and kept in the log, so moderators see what else the bot considered.
+LOGGED_CANDIDATES = 5
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -98,7 +101,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, ra
         return
     bot_services = services(context)
     started = time.perf_counter()
-    reply = ask(bot_services.engine, raw, top=2)
+    reply = ask(bot_services.engine, raw, top=LOGGED_CANDIDATES)
     record_id = _log_question(update, bot_services, reply, started)
     text, keyboard = _reply_content(reply, bot_services, record_id)
     await message.reply_html(text, reply_markup=keyboard, do_quote=_quote_in(message))
@@ -140,6 +143,8 @@ def _log_question(update: Update, bot_services: BotServices, reply: Reply, start
             score=best.score if best else None,
             quote=best.quote if best else None,
             latency_ms=round(seconds * 1000),
+            coverage=reply.answer.results[0].coverage if reply.answer.results else None,
+            candidates=tuple(Candidate(r.passage.passage_id, r.score, r.coverage) for r in reply.answer.results),
         )
     )
 

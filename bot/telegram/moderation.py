@@ -97,7 +97,9 @@ async def review(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     record_id = parts[0]
     note = parts[2] if len(parts) > 2 else None
-    saving = services(context).query_log.review(record_id, verdict, note)
+    bot_services = services(context)
+    moderator = bot_services.reader(message.from_user.id) if message.from_user else None
+    saving = bot_services.query_log.review(record_id, verdict, note, moderator)
     try:
         found = await asyncio.wait_for(asyncio.shield(saving), timeout=LOG_WAIT_SECONDS)
     except TimeoutError:

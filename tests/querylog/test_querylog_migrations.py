@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from bot.querylog import QueryLog, ReviewStatus, Vote
+from bot.querylog import taught as taught_store
 from bot.querylog.database_url import to_async_url
 from bot.querylog.engine import create_log_engine
 from bot.querylog.migrations import SchemaTooNew, migrate
@@ -113,3 +114,31 @@ async def test_a_schema_newer_than_the_code_stops_the_start(backend: Backend, da
 
     with pytest.raises(SchemaTooNew, match="upgrade quotebot"):
         await QueryLog.start(settings_for(backend.url, data_dir), FAST)
+
+
+async def test_a_version_2_log_gains_candidates_reviewers_and_the_teaching_tables(
+    backend: Backend, data_dir: Path
+) -> None:
+    engine = create_log_engine(to_async_url(backend.url))
+    assert await migrate(engine, target=2) == 0
+    row = {**V1_ROWS[0], "latency_ms": 12, "review_note": None}
+    async with engine.begin() as connection:
+        columns = ", ".join(row)
+        await connection.execute(
+            text(f"INSERT INTO query_log ({columns}) VALUES ({', '.join(f':{name}' for name in row)})"), row
+        )
+        tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    await engine.dispose()
+    assert "taught_answers" not in tables
+
+    log = await QueryLog.start(settings_for(backend.url, data_dir, retention_days=100_000), FAST)
+    try:
+        [old] = await log.recent()
+        assert (old.latency_ms, old.coverage, old.candidates, old.reviewed_by) == (12, None, (), None)
+        lesson = await taught_store.teach(log.engine, old.question, old.passage_id, old.quote, PSEUDONYMS.of(1), old.id)
+        assert [t.id for t in await taught_store.listing(log.engine)] == [lesson.id]
+        async with log.engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        assert {"taught_answers", "web_login_links", "web_sessions"} <= tables
+    finally:
+        await log.close()
