@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +21,15 @@ class CorpusError(Exception):
 
 @dataclass(slots=True)
 class Corpus:
-    """Everything loaded from one corpus path, with a warning line for each file that was skipped or doubtful."""
+    """Everything loaded from one corpus path, with a warning line for each file that was skipped or doubtful.
+
+    `documents` and `passages` are lists when read from the files, and mapped sequences when reopened from
+    a saved index (retrieval.saved_corpus).
+    """
 
     root: Path
-    documents: list[Document] = field(default_factory=list)
-    passages: list[Passage] = field(default_factory=list)
+    documents: Sequence[Document] = field(default_factory=list)
+    passages: Sequence[Passage] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -34,19 +38,21 @@ def load_corpus(path: str | Path) -> Corpus:
     root = Path(path)
     if not root.exists():
         raise CorpusError(f"corpus path {str(root)!r} does not exist")
-    corpus = Corpus(root=root)
+    documents: list[Document] = []
+    passages: list[Passage] = []
+    warnings: list[str] = []
     base = root.parent if root.is_file() else root
-    for file in _source_files(root, corpus.warnings):
+    for file in _source_files(root, warnings):
         document, problem = _read_document(file, base)
         if problem:
-            corpus.warnings.append(f"{file}: {problem}")
+            warnings.append(f"{file}: {problem}")
         if document is None:
             continue
-        corpus.documents.append(document)
-        corpus.passages.extend(split_document(document))
-    if not corpus.passages:
-        raise CorpusError(f"no loadable documents in {str(root)!r}" + _reasons(corpus.warnings))
-    return corpus
+        documents.append(document)
+        passages.extend(split_document(document))
+    if not passages:
+        raise CorpusError(f"no loadable documents in {str(root)!r}" + _reasons(warnings))
+    return Corpus(root=root, documents=documents, passages=passages, warnings=warnings)
 
 
 def split_document(document: Document) -> list[Passage]:

@@ -1,10 +1,18 @@
-"""BM25Okapi scores identical to rank-bm25 0.2.2, from a sparse matrix so queries stay fast at a million passages.
+"""BM25Okapi scores identical to rank-bm25 0.2.2, from mapped arrays, at a cost that follows the query, not the corpus.
 
-rank-bm25 walks every passage's term dictionary for every query term. Here each term's contribution to each
-passage that holds it is computed once at build time, in the same floating-point steps rank-bm25 uses, and
-stored column by column (CSC: one column per term). A query is then the sum of a few stored columns, added in
-query order, which reproduces rank-bm25's scores bit for bit. The terms that most passages hold are also kept
-as dense rows, because adding a dense row is an order of magnitude faster than scattering a long sparse one.
+What is stored, per term: its idf (after rank-bm25's floor), how many passages hold it, the largest weight it
+gives any passage, and its postings — the passages that hold it (ascending uint32 ids) with how often (uint8,
+uint16 when some passage repeats a term more). Per passage: rank-bm25's length normaliser
+`k1 * (1 - b + b * length / average_length)`. A term's weight in a passage is recomputed from these with
+rank-bm25's own float64 operations, so scores are rank-bm25's bit for bit while a posting costs 5 bytes on
+disk instead of 12. The terms that at least an eighth of the passages hold are kept as dense rows of counts
+(one byte per passage), because looking a passage up in a row is O(1).
+
+Ranking the best k (MaxScore, exact): the passages of the query's highest-bound terms give a first k-th
+best score θ; the terms whose bounds add up to less than θ cannot lift a passage that has none of the
+other terms into the top k, so only passages holding one of those other terms are scored — fully, term by
+term in query order — and ranked. A query whose remaining terms are held by most passages, or whose
+terms have a non-positive idf, is scored over every passage instead; the answer is the same.
 
 rank-bm25 quirks kept on purpose: a term whose idf is negative (it is in more than half the passages) gets
 `epsilon * average_idf` instead, where the average is over every term's raw idf, negative ones included, so
@@ -17,36 +25,41 @@ raises ZeroDivisionError for a corpus without a single token, this index scores 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
-import zipfile
+import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-# Bump when the saved arrays change meaning, so files written by an older layout are refused, not misread.
-FORMAT_VERSION = 1
+from retrieval.array_store import IndexFileError, open_arrays, read_meta, write_arrays
+from retrieval.parallel import parallel_map
+from retrieval.string_table import StringTable
 
-# A term held by at least this share of the passages is also kept as a dense row of weights.
+__all__ = ["BM25Index", "IndexFileError"]
+
+# Bump when the saved arrays change meaning, so folders written by an older layout are refused, not misread.
+FORMAT_VERSION = 2
+
+# A term held by at least this share of the passages is kept as a dense row of counts.
 DENSE_MIN_SHARE = 1 / 8
-
-# What reading a damaged .npz can raise; zipfile reports a damaged central directory as an unsupported
-# version (NotImplementedError) or an encrypted member (RuntimeError).
-_READ_ERRORS = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError)
 
 # Ranking this many scores or fewer is quicker with one full sort than with any narrowing first.
 SORT_ALL_AT_MOST = 256
 
-
-class IndexFileError(Exception):
-    """A saved index that is missing, truncated, corrupt or of another format version: rebuild it."""
+# Bounds are compared with this much slack, so float rounding in a sum can never prune a top-k passage.
+_BOUND_SLACK = 1e-9
 
 
 class BM25Index:
-    """BM25Okapi over tokenised passages; build once, then score or rank many queries."""
+    """BM25Okapi over tokenised passages; build once (or open a saved one), then score or rank many queries."""
+
+    k1: float
+    b: float
+    epsilon: float
+    fingerprint: str | None
 
     def __init__(
         self,
@@ -57,144 +70,290 @@ class BM25Index:
     ) -> None:
         if not tokenized_passages:
             raise ValueError("BM25Index needs at least one passage")
-        self.k1 = k1
-        self.b = b
-        self.epsilon = epsilon
         # Token ids in order of first appearance: rank-bm25 sums idf in that order for its average.
-        vocabulary = list(dict.fromkeys(chain.from_iterable(tokenized_passages)))
-        term_ids = {term: term_id for term_id, term in enumerate(vocabulary)}
+        first_seen = list(dict.fromkeys(chain.from_iterable(tokenized_passages)))
+        vocabulary, table_positions = StringTable.build(first_seen)
+        term_ids = dict(zip(first_seen, table_positions.tolist(), strict=True))
         passage_lengths = np.fromiter(map(len, tokenized_passages), dtype=np.int64, count=len(tokenized_passages))
-        token_count = int(passage_lengths.sum())
         tokens = np.fromiter(
-            map(term_ids.__getitem__, chain.from_iterable(tokenized_passages)), dtype=np.int32, count=token_count
+            map(term_ids.__getitem__, chain.from_iterable(tokenized_passages)),
+            dtype=np.int32,
+            count=int(passage_lengths.sum()),
         )
-        term_counts = _term_counts(tokens, passage_lengths, len(vocabulary))
-        del tokens
-        weights = _okapi_weights(term_counts, passage_lengths, k1, b, epsilon)
-        self._set_index(
-            vocabulary,
-            len(tokenized_passages),
-            term_counts.indptr.astype(np.int64),
-            term_counts.indices.astype(np.int32, copy=False),
-            weights,
-        )
-        self.fingerprint: str | None = None
+        del term_ids
+        arrays = _build_arrays(tokens, passage_lengths, len(first_seen), table_positions, k1, b, epsilon)
+        arrays.update(vocabulary.arrays("bm25.vocabulary"))
+        self._set_arrays(arrays, k1, b, epsilon)
+        self.fingerprint = None
 
     def __len__(self) -> int:
         return self._passage_count
 
-    def get_scores(self, query_tokens: Iterable[str]) -> np.ndarray:
-        """The score of every passage, in passage order, as rank-bm25's BM25Okapi.get_scores returns it."""
-        scores = np.zeros(self._passage_count)
-        for term in query_tokens:
-            term_id = self._term_ids.get(term)
-            if term_id is None:
-                continue
-            dense_row = self._dense_rows.get(term_id)
-            if dense_row is not None:
-                scores += dense_row
-            else:
-                start, end = self._indptr[term_id], self._indptr[term_id + 1]
-                np.add.at(scores, self._indices[start:end], self._weights[start:end])
-        return scores
-
-    def postings(self, term: str) -> np.ndarray:
-        """Indexes of the passages that contain `term`, ascending (empty for an unknown term)."""
-        term_id = self._term_ids.get(term)
-        if term_id is None:
-            return np.empty(0, dtype=np.int32)
-        return self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self._term_id(term) >= 0
 
     def document_frequency(self, term: str) -> int:
         """How many passages contain `term`."""
-        term_id = self._term_ids.get(term)
-        return 0 if term_id is None else int(self._indptr[term_id + 1] - self._indptr[term_id])
+        term_id = self._term_id(term)
+        return int(self._df[term_id]) if term_id >= 0 else 0
+
+    def postings(self, term: str) -> np.ndarray:
+        """Indexes of the passages that contain `term`, ascending (empty for an unknown term)."""
+        term_id = self._term_id(term)
+        if term_id < 0:
+            return np.empty(0, dtype=np.uint32)
+        slot = int(self._dense_slot[term_id])
+        if slot >= 0:
+            return np.flatnonzero(self._dense_counts[slot]).astype(np.uint32)
+        return np.asarray(self._ids[self._indptr[term_id] : self._indptr[term_id + 1]])
+
+    def get_scores(self, query_tokens: Iterable[str]) -> np.ndarray:
+        """The score of every passage, in passage order, as rank-bm25's BM25Okapi.get_scores returns it."""
+        return self._all_scores(self._query_terms(query_tokens))
 
     def top_k(self, query_tokens: Iterable[str], k: int) -> list[tuple[int, float]]:
         """The `k` best (passage index, score) pairs, best first; equal scores go to the lower index.
 
         Every passage can be returned, those sharing no term with the query too (score 0), as rank-bm25 ranks them.
         """
-        scores = self.get_scores(query_tokens)
+        return self.top_k_from_terms(self._query_terms(query_tokens), k)
+
+    def top_k_from_terms(self, terms: list[int], k: int) -> list[tuple[int, float]]:
+        """`top_k` of known term ids."""
+        k = max(0, min(k, self._passage_count))
+        if k == 0:
+            return []
+        if not terms:
+            return [(i, 0.0) for i in range(k)]
+        pruned = self._pruned_top_k(terms, k)
+        if pruned is not None:
+            return pruned
+        scores = self._all_scores(terms)
         return [(int(i), float(scores[i])) for i in _best_first(scores, k)]
 
-    def save(self, path: str | os.PathLike[str], fingerprint: str) -> None:
-        """Write the index to one .npz file, replacing any old one only once the new one is complete.
+    def matching_top_k(self, query_tokens: Iterable[str], k: int) -> dict[int, float]:
+        """The best `k` passages holding at least one query term, best first, as {passage index: score}.
 
-        `fingerprint` is stored as given and comes back as `.fingerprint` after `load`, so the caller can
-        tell whether the file was built from the corpus and tokeniser it has now.
+        Passages without any query term never appear, even when fewer than `k` hold one.
         """
-        path = Path(path)
-        vocabulary_utf8 = [term.encode("utf-8") for term in self._vocabulary]
-        vocabulary_ends = np.cumsum([len(term) for term in vocabulary_utf8], dtype=np.int64)
-        arrays: dict[str, Any] = {
-            "format_version": np.array(FORMAT_VERSION, dtype=np.int64),
-            "fingerprint": np.frombuffer(fingerprint.encode("utf-8"), dtype=np.uint8),
-            "parameters": np.array([self.k1, self.b, self.epsilon], dtype=np.float64),
-            "passage_count": np.array(self._passage_count, dtype=np.int64),
-            "vocabulary_utf8": np.frombuffer(b"".join(vocabulary_utf8), dtype=np.uint8),
-            "vocabulary_ends": vocabulary_ends,
-            "indptr": self._indptr,
-            "indices": self._indices,
-            "weights": self._weights,
-        }
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as file:
-            try:
-                np.savez(file, **arrays)
-            except BaseException:
-                os.unlink(file.name)
-                raise
-        os.replace(file.name, path)
+        terms = self._query_terms(query_tokens)
+        if not terms:
+            return {}
+        top = self.top_k_from_terms(terms, k)
+        if all(self._idf[term] > 0 for term in terms):
+            # Every weight is then positive: the passages scoring 0 are exactly those without a query term.
+            return {passage: score for passage, score in top if score > 0}
+        # Only a tiny corpus, where idf can be 0 or negative, gets here: rank every passage holding a term.
+        scores = self._all_scores(terms)
+        holding = np.unique(np.concatenate([self.postings(self._vocabulary[term]) for term in set(terms)]))
+        order = np.lexsort((holding, -scores[holding]))[:k]
+        return {int(i): float(scores[i]) for i in holding[order]}
+
+    def top_k_batch(
+        self, queries: Sequence[Sequence[str]], k: int, processes: int | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """`top_k` of every query, on every core (forked workers share the mapped index); results in query order."""
+        return parallel_map(lambda query: self.top_k(query, k), queries, processes)
+
+    def save(self, directory: str | Path, fingerprint: str) -> None:
+        """Write the index to a new folder (which must not exist yet); `fingerprint` comes back after `load`."""
+        write_arrays(Path(directory), self.arrays(), self.meta(fingerprint))
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> BM25Index:
-        """Read a file written by `save`; any file that is not a complete, valid index raises IndexFileError."""
+    def load(cls, directory: str | Path) -> BM25Index:
+        """Map a folder written by `save`; anything that is not a complete, valid index raises IndexFileError."""
+        directory = Path(directory)
+        meta = read_meta(directory)
+        index = cls.from_arrays(open_arrays(directory), meta)
+        return index
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array to save, named `bm25.*`, for a caller that saves them beside others."""
+        return dict(self._arrays)
+
+    def meta(self, fingerprint: str) -> dict[str, Any]:
+        """The small facts saved with the arrays."""
+        return {
+            "bm25_format": FORMAT_VERSION,
+            "fingerprint": fingerprint,
+            "k1": self.k1,
+            "b": self.b,
+            "epsilon": self.epsilon,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> BM25Index:
+        """The index over arrays saved from `arrays()` with `meta(...)`; IndexFileError when they do not fit."""
+        if meta.get("bm25_format") != FORMAT_VERSION:
+            raise IndexFileError(f"BM25 index format {meta.get('bm25_format')!r}, expected {FORMAT_VERSION}")
         try:
-            # The CRC of every member is checked first, so damage anywhere is reported, not half read.
-            with zipfile.ZipFile(path) as archive:
-                damaged_member = archive.testzip()
-            if damaged_member is not None:
-                raise IndexFileError(f"BM25 index file {os.fspath(path)!r} is damaged in {damaged_member!r}")
-            with np.load(path, allow_pickle=False) as saved:
-                arrays = {name: saved[name] for name in _SAVED_ARRAYS}
-        except _READ_ERRORS as error:
-            raise IndexFileError(f"cannot read BM25 index file {os.fspath(path)!r}: {error}") from error
-        _check_arrays(arrays)
-        try:
-            fingerprint = arrays["fingerprint"].tobytes().decode("utf-8")
-            vocabulary_utf8 = arrays["vocabulary_utf8"].tobytes()
-            starts = chain((0,), arrays["vocabulary_ends"][:-1].tolist())
-            vocabulary = [
-                vocabulary_utf8[start:end].decode("utf-8")
-                for start, end in zip(starts, arrays["vocabulary_ends"].tolist(), strict=True)
-            ]
-        except UnicodeDecodeError as error:
-            raise IndexFileError(f"BM25 index file {os.fspath(path)!r} holds invalid text: {error}") from error
-        if len(set(vocabulary)) != len(vocabulary):
-            raise IndexFileError(f"BM25 index file {os.fspath(path)!r} repeats a vocabulary term")
-        index = cls.__new__(cls)
-        index.k1, index.b, index.epsilon = arrays["parameters"].tolist()
-        index._set_index(
-            vocabulary, int(arrays["passage_count"]), arrays["indptr"], arrays["indices"], arrays["weights"]
-        )
+            parameters = [float(meta[name]) for name in ("k1", "b", "epsilon")]
+            fingerprint = meta["fingerprint"]
+            if not isinstance(fingerprint, str):
+                raise TypeError("the fingerprint is not a string")
+            mine = {name: array for name, array in arrays.items() if name.startswith("bm25.")}
+            _check_arrays(mine)
+            index = cls.__new__(cls)
+            index._set_arrays(mine, *parameters)
+        except (KeyError, TypeError, ValueError) as error:
+            raise IndexFileError(f"the saved BM25 index does not fit together: {error}") from error
         index.fingerprint = fingerprint
         return index
 
-    def _set_index(
-        self,
-        vocabulary: list[str],
-        passage_count: int,
-        indptr: np.ndarray,
-        indices: np.ndarray,
-        weights: np.ndarray,
-    ) -> None:
-        self._vocabulary = vocabulary
-        self._term_ids = {term: term_id for term_id, term in enumerate(vocabulary)}
-        self._passage_count = passage_count
-        self._indptr = indptr
-        self._indices = indices
-        self._weights = weights
-        self._dense_rows = _dense_rows(indptr, indices, weights, passage_count)
+    def _set_arrays(self, arrays: dict[str, np.ndarray], k1: float, b: float, epsilon: float) -> None:
+        self.k1, self.b, self.epsilon = k1, b, epsilon
+        self._arrays = arrays
+        self._vocabulary = StringTable.from_arrays(arrays, "bm25.vocabulary")
+        self._idf = arrays["bm25.idf"]
+        self._df = arrays["bm25.document_frequency"]
+        self._bound = arrays["bm25.max_weight"]
+        self._dense_slot = arrays["bm25.dense_slot"]
+        self._dense_counts = arrays["bm25.dense_counts"]
+        self._indptr = arrays["bm25.indptr"]
+        self._ids = arrays["bm25.ids"]
+        self._counts = arrays["bm25.counts"]
+        self._norm = arrays["bm25.length_norm"]
+        self._passage_count = len(self._norm)
+        # Where k1 == 0 (or b == 1 beside an empty passage) a passage without the term would score 0 / 0.
+        self._norm_positive = bool(np.all(self._norm > 0))
+        self._scratch = threading.local()
+
+    def _term_id(self, term: str) -> int:
+        return self._vocabulary.index_of(term)
+
+    def _query_terms(self, query_tokens: Iterable[str]) -> list[int]:
+        """The known query terms' ids in query order, repeats kept."""
+        ids = self._vocabulary.indexes_of(list(query_tokens))
+        return [term_id for term_id in ids if term_id >= 0]
+
+    # Weights, recomputed in rank-bm25's order: idf * (tf * (k1 + 1) / (tf + norm)).
+
+    def _weights(self, term_id: int, counts: np.ndarray, norms: np.ndarray) -> np.ndarray:
+        return _okapi(counts, norms, float(self._idf[term_id]), self.k1)
+
+    def _sparse(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """A sparse term's passages and their weights."""
+        start, end = int(self._indptr[term_id]), int(self._indptr[term_id + 1])
+        ids = np.asarray(self._ids[start:end]).astype(np.intp)
+        return ids, self._weights(term_id, self._counts[start:end], self._norm[ids])
+
+    def _weights_at(self, term_id: int, passages: np.ndarray, norms: np.ndarray) -> np.ndarray:
+        """The term's weight in each of `passages` (0 where the passage lacks it)."""
+        slot = int(self._dense_slot[term_id])
+        if slot >= 0:
+            counts = np.asarray(self._dense_counts[slot, passages])
+        else:
+            start, end = int(self._indptr[term_id]), int(self._indptr[term_id + 1])
+            ids = self._ids[start:end]
+            wanted = passages.astype(np.uint32)
+            found = np.minimum(np.searchsorted(ids, wanted), max(end - start - 1, 0))
+            counts = np.zeros(len(passages), dtype=self._counts.dtype)
+            if end > start:
+                hit = ids[found] == wanted
+                counts[hit] = self._counts[start:end][found[hit]]
+        weights = self._weights(term_id, counts, norms)
+        if not self._norm_positive:
+            weights[counts == 0] = 0.0
+        return weights
+
+    def _all_scores(self, terms: list[int]) -> np.ndarray:
+        scores = np.zeros(self._passage_count)
+        for term_id in terms:
+            slot = int(self._dense_slot[term_id])
+            if slot >= 0:
+                row = self._weights(term_id, self._dense_counts[slot], self._norm)
+                if not self._norm_positive:
+                    row[np.asarray(self._dense_counts[slot]) == 0] = 0.0
+                scores += row
+            else:
+                ids, weights = self._sparse(term_id)
+                scores[ids] += weights
+        return scores
+
+    def _pruned_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]] | None:
+        """The exact top k from the passages holding a sparse query term, or None when others could be in it."""
+        multiplicity = Counter(terms)
+        distinct = list(multiplicity)
+        if np.any(self._idf[distinct] <= 0):
+            return None
+        dense = [term for term in distinct if self._dense_slot[term] >= 0]
+        spans = {term: (int(self._indptr[term]), int(self._indptr[term + 1])) for term in distinct if term not in dense}
+        if not spans:
+            return None
+        touched = np.concatenate([self._ids[start:end] for start, end in spans.values()]).astype(np.intp)
+        buffers = self._buffers()
+        positions = np.arange(len(touched))
+        buffers.stamp[touched] = positions
+        candidates = touched[buffers.stamp[touched] == positions]
+        if dense and len(candidates) < k:
+            return None
+        in_order = [term for term in terms if term in spans]
+        ids = np.concatenate([self._ids[slice(*spans[term])] for term in in_order]).astype(np.intp)
+        counts = np.concatenate([self._counts[slice(*spans[term])] for term in in_order])
+        idf = np.repeat(self._idf[in_order], [spans[term][1] - spans[term][0] for term in in_order])
+        weights = _okapi(counts, self._norm[ids], idf, self.k1)
+        if dense:
+            norms = self._norm[candidates]
+            looked_up = {term: self._weights_at(term, candidates, norms) for term in dense}
+            pieces: list[tuple[np.ndarray, np.ndarray]] = []
+            offset = 0
+            for term in terms:
+                if term in looked_up:
+                    pieces.append((candidates, looked_up[term]))
+                else:
+                    length = spans[term][1] - spans[term][0]
+                    pieces.append((ids[offset : offset + length], weights[offset : offset + length]))
+                    offset += length
+            ids = np.concatenate([piece_ids for piece_ids, _ in pieces])
+            weights = np.concatenate([piece_weights for _, piece_weights in pieces])
+        # np.add.at adds in array order, so each passage sums its terms in query order, as rank-bm25 does.
+        np.add.at(buffers.scores, ids, weights)
+        scores = buffers.scores[candidates]
+        buffers.scores[candidates] = 0.0
+        best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
+        if dense:
+            # A passage without any sparse term scores at most the dense terms' bounds added up.
+            outside = sum(multiplicity[term] * float(self._bound[term]) for term in dense)
+            return best if outside * (1 + _BOUND_SLACK) + _BOUND_SLACK < best[-1][1] else None
+        if len(best) < k:
+            # Every passage outside `candidates` scores 0.
+            held = set(candidates.tolist())
+            best += islice(((i, 0.0) for i in range(self._passage_count) if i not in held), k - len(best))
+        return best
+
+    def _buffers(self) -> _Buffers:
+        """This thread's score and de-duplication buffers, one slot per passage, kept zeroed between queries."""
+        buffers: _Buffers | None = getattr(self._scratch, "buffers", None)
+        if buffers is None:
+            buffers = _Buffers(np.zeros(self._passage_count), np.zeros(self._passage_count, dtype=np.int64))
+            self._scratch.buffers = buffers
+        return buffers
+
+
+class _Buffers(NamedTuple):
+    scores: np.ndarray
+    stamp: np.ndarray
+
+
+def _okapi(counts: np.ndarray, norms: np.ndarray, idf: np.ndarray | float, k1: float) -> np.ndarray:
+    """idf * (tf * (k1 + 1) / (tf + norm)), in rank-bm25's order of float64 operations."""
+    tf = counts.astype(np.float64)
+    denominator = norms + tf
+    tf *= k1 + 1
+    tf /= denominator
+    tf *= idf
+    return tf
+
+
+def _best_of(candidates: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
+    """Positions of the k best candidates (there are at least k), best first, equal scores by lower passage index."""
+    positions = np.arange(len(candidates))
+    if len(candidates) > k:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        positions = np.flatnonzero(scores >= kth)
+    order = np.lexsort((candidates[positions], -scores[positions]))[:k]
+    best: list[int] = positions[order].tolist()
+    return best
 
 
 def _best_first(scores: np.ndarray, k: int) -> np.ndarray:
@@ -220,16 +379,70 @@ def _best_first(scores: np.ndarray, k: int) -> np.ndarray:
     return np.concatenate((above[np.argsort(-scores[above], kind="stable")], tied))
 
 
-class _TermCounts(NamedTuple):
-    """Compressed columns: for term t, passages indices[indptr[t]:indptr[t+1]] (ascending) hold it data times."""
+def _build_arrays(
+    tokens: np.ndarray,
+    passage_lengths: np.ndarray,
+    vocabulary_size: int,
+    table_positions: np.ndarray,
+    k1: float,
+    b: float,
+    epsilon: float,
+) -> dict[str, np.ndarray]:
+    """Every `bm25.*` array but the vocabulary, from the passages' token ids (term ids are table positions)."""
+    passage_count = len(passage_lengths)
+    indptr, ids, counts = _term_counts(tokens, passage_lengths, vocabulary_size)
+    df = np.diff(indptr)
+    # math.log, as rank-bm25 uses, rather than np.log, which may differ from it in the last bit.
+    raw_idf = np.array([math.log(passage_count - d + 0.5) - math.log(d + 0.5) for d in df.tolist()])
+    # rank-bm25 adds the raw idf up one term at a time, in order of first appearance.
+    idf_sum = 0.0
+    for value in raw_idf[table_positions].tolist():
+        idf_sum += value
+    floor = epsilon * (idf_sum / vocabulary_size) if vocabulary_size else 0.0
+    idf = np.where(raw_idf >= 0, raw_idf, floor).astype(np.float64)
 
-    indptr: np.ndarray
-    indices: np.ndarray
-    data: np.ndarray
+    total_length = int(passage_lengths.sum())
+    average_length = total_length / passage_count if total_length else 1.0
+    norm = k1 * (1 - b + b * passage_lengths / average_length)
+    count_dtype = np.uint8 if counts.size == 0 or counts.max() <= np.iinfo(np.uint8).max else np.uint16
+    term_of_posting = np.repeat(np.arange(vocabulary_size), df)
+    weights = counts.astype(np.float64)
+    denominator = norm[ids] + weights
+    weights *= k1 + 1
+    weights /= denominator
+    del denominator
+    weights *= idf[term_of_posting]
+    max_weight = np.maximum.reduceat(weights, indptr[:-1]) if len(weights) else np.zeros(vocabulary_size)
+    del weights
+
+    dense = np.flatnonzero(df >= passage_count * DENSE_MIN_SHARE)
+    dense_slot = np.full(vocabulary_size, -1, dtype=np.int32)
+    dense_slot[dense] = np.arange(len(dense), dtype=np.int32)
+    dense_counts = np.zeros((len(dense), passage_count), dtype=count_dtype)
+    for slot, term in enumerate(dense.tolist()):
+        dense_counts[slot, ids[indptr[term] : indptr[term + 1]]] = counts[indptr[term] : indptr[term + 1]]
+    keep = dense_slot[term_of_posting] < 0
+    del term_of_posting
+    sparse_df = np.where(dense_slot < 0, df, 0)
+    sparse_indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
+    np.cumsum(sparse_df, out=sparse_indptr[1:])
+    return {
+        "bm25.idf": idf,
+        "bm25.document_frequency": df.astype(np.int64),
+        "bm25.max_weight": max_weight,
+        "bm25.dense_slot": dense_slot,
+        "bm25.dense_counts": dense_counts,
+        "bm25.indptr": sparse_indptr,
+        "bm25.ids": ids[keep].astype(np.uint32),
+        "bm25.counts": counts[keep].astype(count_dtype),
+        "bm25.length_norm": norm.astype(np.float64),
+    }
 
 
-def _term_counts(tokens: np.ndarray, passage_lengths: np.ndarray, vocabulary_size: int) -> _TermCounts:
-    """How often each term occurs in each passage, one column per term with passages in ascending order.
+def _term_counts(
+    tokens: np.ndarray, passage_lengths: np.ndarray, vocabulary_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How often each term occurs in each passage, one run per term with passages in ascending order.
 
     Plain numpy (one sort of term-major keys), not scipy.sparse: importing scipy next to nltk makes nltk
     load scipy.stats, which alone added over a second to every `quotebot` start.
@@ -243,86 +456,45 @@ def _term_counts(tokens: np.ndarray, passage_lengths: np.ndarray, vocabulary_siz
     indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
     np.cumsum(np.bincount(terms, minlength=vocabulary_size), out=indptr[1:])
     del terms
-    indices = (keys % passage_count).astype(np.int32)
-    return _TermCounts(indptr, indices, counts.astype(np.int32))
+    ids = (keys % passage_count).astype(np.intp)
+    return indptr, ids, counts
 
 
-def _okapi_weights(
-    term_counts: _TermCounts, passage_lengths: np.ndarray, k1: float, b: float, epsilon: float
-) -> np.ndarray:
-    """Each stored (passage, term) pair's share of the score, in rank-bm25's own order of float operations."""
-    passage_count = len(passage_lengths)
-    document_frequencies = np.diff(term_counts.indptr).tolist()
-    idf = [math.log(passage_count - df + 0.5) - math.log(df + 0.5) for df in document_frequencies]
-    idf_sum = 0.0
-    for value in idf:
-        idf_sum += value
-    floor = epsilon * (idf_sum / len(idf)) if idf else 0.0
-    idf_per_term = np.array([value if value >= 0 else floor for value in idf], dtype=np.float64)
-
-    total_length = int(passage_lengths.sum())
-    average_length = total_length / passage_count if total_length else 1.0
-    length_norm = k1 * (1 - b + b * passage_lengths / average_length)
-    weights = term_counts.data.astype(np.float64)
-    denominator = length_norm[term_counts.indices]
-    denominator += weights
-    weights *= k1 + 1
-    weights /= denominator
-    del denominator
-    weights *= np.repeat(idf_per_term, document_frequencies)
-    return weights
-
-
-def _dense_rows(
-    indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, passage_count: int
-) -> dict[int, np.ndarray]:
-    """Dense weight rows for the commonest terms, never more cells than the sparse weights themselves hold."""
-    document_frequencies = np.diff(indptr)
-    common = np.flatnonzero(document_frequencies >= passage_count * DENSE_MIN_SHARE)
-    most_common_first = common[np.argsort(-document_frequencies[common], kind="stable")]
-    budget = len(weights) // passage_count
-    rows = {}
-    for term_id in most_common_first[:budget].tolist():
-        row = np.zeros(passage_count)
-        start, end = indptr[term_id], indptr[term_id + 1]
-        row[indices[start:end]] = weights[start:end]
-        rows[term_id] = row
-    return rows
-
-
-# Every saved array's dtype and number of dimensions.
-_SAVED_ARRAYS = {
-    "format_version": (np.int64, 0),
-    "fingerprint": (np.uint8, 1),
-    "parameters": (np.float64, 1),
-    "passage_count": (np.int64, 0),
-    "vocabulary_utf8": (np.uint8, 1),
-    "vocabulary_ends": (np.int64, 1),
-    "indptr": (np.int64, 1),
-    "indices": (np.int32, 1),
-    "weights": (np.float64, 1),
+# Every saved array's dtype(s) and number of dimensions.
+_SAVED_ARRAYS: dict[str, tuple[tuple[type[Any], ...], int]] = {
+    "bm25.idf": ((np.float64,), 1),
+    "bm25.document_frequency": ((np.int64,), 1),
+    "bm25.max_weight": ((np.float64,), 1),
+    "bm25.dense_slot": ((np.int32,), 1),
+    "bm25.dense_counts": ((np.uint8, np.uint16), 2),
+    "bm25.indptr": ((np.int64,), 1),
+    "bm25.ids": ((np.uint32,), 1),
+    "bm25.counts": ((np.uint8, np.uint16), 1),
+    "bm25.length_norm": ((np.float64,), 1),
 }
 
 
 def _check_arrays(arrays: dict[str, np.ndarray]) -> None:
-    """Refuse arrays that could not have come from `save`, before they can index out of bounds."""
-    for name, (dtype, dimensions) in _SAVED_ARRAYS.items():
-        if arrays[name].dtype != dtype or arrays[name].ndim != dimensions:
-            raise IndexFileError(f"BM25 index array {name!r} is not a {dimensions}-d {np.dtype(dtype)} array")
-    if int(arrays["format_version"]) != FORMAT_VERSION:
-        raise IndexFileError(f"BM25 index format version {int(arrays['format_version'])}, expected {FORMAT_VERSION}")
-    passage_count = int(arrays["passage_count"])
-    ends, indptr, indices = arrays["vocabulary_ends"], arrays["indptr"], arrays["indices"]
+    """Refuse arrays that could not have come from one build, with checks that cost O(vocabulary), not O(postings)."""
+    for name, (dtypes, dimensions) in _SAVED_ARRAYS.items():
+        if name not in arrays:
+            raise ValueError(f"array {name!r} is missing")
+        if arrays[name].dtype not in dtypes or arrays[name].ndim != dimensions:
+            raise ValueError(f"array {name!r} is not a {dimensions}-d {np.dtype(dtypes[0])} array")
+    vocabulary_size = len(arrays["bm25.idf"])
+    passage_count = len(arrays["bm25.length_norm"])
+    indptr, dense_slot, dense = arrays["bm25.indptr"], arrays["bm25.dense_slot"], arrays["bm25.dense_counts"]
     if (
-        len(arrays["parameters"]) != 3
-        or passage_count < 1
-        or np.any(np.diff(ends, prepend=0) < 0)
-        or (len(ends) and ends[-1] != len(arrays["vocabulary_utf8"]))
-        or len(indptr) != len(ends) + 1
+        passage_count < 1
+        or len(arrays["bm25.vocabulary.hashes"]) != vocabulary_size
+        or any(len(arrays[name]) != vocabulary_size for name in ("bm25.document_frequency", "bm25.max_weight"))
+        or len(dense_slot) != vocabulary_size
+        or len(indptr) != vocabulary_size + 1
         or indptr[0] != 0
         or np.any(np.diff(indptr) < 0)
-        or indptr[-1] != len(indices)
-        or len(indices) != len(arrays["weights"])
-        or (len(indices) and (indices.min() < 0 or indices.max() >= passage_count))
+        or indptr[-1] != len(arrays["bm25.ids"])
+        or len(arrays["bm25.ids"]) != len(arrays["bm25.counts"])
+        or dense.shape[1] != passage_count
+        or (vocabulary_size and (dense_slot.min() < -1 or dense_slot.max() >= len(dense)))
     ):
-        raise IndexFileError("BM25 index arrays do not fit together")
+        raise ValueError("the BM25 arrays do not fit together")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from functools import cached_property
-
-import numpy as np
+from functools import cached_property, partial
 
 from corpus.loader import Corpus
 from corpus.model import Passage
@@ -16,10 +14,12 @@ from retrieval.char_grams import GramRarity, grams_of_words
 from retrieval.cues import answer_cue
 from retrieval.dates import DateMention, resolve_dates
 from retrieval.expansion import Concept, Form, QueryExpander, load_synonyms
+from retrieval.parallel import parallel_imap
 from retrieval.passage_terms import PassageTermsCache
 from retrieval.quote import select_quote
 from retrieval.ranking_options import RankingOptions
 from retrieval.rerank import Ranked, WeightedQuery, rerank, sentence_scores
+from retrieval.saved_corpus import passage_texts, saved_sentences
 from retrieval.search_index import SearchIndex
 from retrieval.taught import Lesson, Signature, TaughtAnswers, signature
 from retrieval.tokens import words
@@ -76,16 +76,17 @@ class AnswerEngine:
         self.options = options
         # Quotes are always cut at the best sentences, whether or not that also decides the ranking.
         self._quote_options = replace(options, sentence=1.0)
-        self._texts = [passage.text for passage in corpus.passages]
+        self._texts = passage_texts(corpus.passages)
         self._index = index or SearchIndex.build(self._texts)
         self._bm25 = self._index.bm25
         self._gram_rarity = GramRarity(self._index.gram_counts, len(self._texts))
-        self._passages = PassageTermsCache(self._texts)
+        self._passages = PassageTermsCache(self._texts, saved_sentences(corpus.passages))
         self._expander = QueryExpander(
             self._index.word_counts,
             synonyms=load_synonyms() if options.synonyms else [],
             numbers=options.numbers,
             typos=options.typos,
+            known_terms=self._bm25.__contains__,
         )
         self.taught = TaughtAnswers()
 
@@ -105,17 +106,20 @@ class AnswerEngine:
             self._gram_weights(grams_of_words(words(question))),
         )
         on_topic = WeightedQuery(concepts, [self.concept_weight(c, rarity=False) for c in concepts], None)
-        bm25_terms = self._bm25_terms(concepts)
-        scores = self._bm25.get_scores(bm25_terms)
-        candidates = self._candidates(scores, bm25_terms, max(top, RERANK_DEPTH))
+        scores = self._bm25.matching_top_k(self._bm25_terms(concepts), max(top, RERANK_DEPTH))
+        candidates = list(scores)
         if self.options.reranks:
             ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options)[:top]
         else:
-            ranked = [Ranked(i, float(scores[i])) for i in candidates[:top]]
+            ranked = [Ranked(i, scores[i]) for i in candidates[:top]]
         results = [self._result(r, query, on_topic) for r in ranked]
         confident = bool(results) and results[0].coverage >= MIN_COVERAGE
         answer = Answer(question, results, None if confident else Refusal.NOT_COVERED)
         return self._apply_lesson(answer, query, on_topic, top)
+
+    def answer_batch(self, questions: Sequence[str], top: int = 3) -> Iterator[Answer]:
+        """`answer` for each question, in order, on every core (forked workers share the mapped index)."""
+        return parallel_imap(partial(self.answer, top=top), questions)
 
     def term_weight(self, term: str) -> float:
         """A never-negative idf: rare terms say more about whether a passage is on topic."""
@@ -156,13 +160,6 @@ class AnswerEngine:
             if self._bm25.document_frequency(term) and term not in typed
         ]
         return typed + list(dict.fromkeys(alternatives))
-
-    def _candidates(self, scores: np.ndarray, terms: list[str], depth: int) -> list[int]:
-        """Passages sharing a term with the query, best BM25 first (ties in passage order), at most `depth`."""
-        matching = np.unique(np.concatenate([self._bm25.postings(term) for term in terms]))
-        order = np.lexsort((matching, -scores[matching]))
-        best: list[int] = matching[order[:depth]].tolist()
-        return best
 
     def _apply_lesson(self, answer: Answer, query: WeightedQuery, on_topic: WeightedQuery, top: int) -> Answer:
         """A lesson for this question or a close rewording puts its passage first, or refuses."""

@@ -9,7 +9,7 @@ from enum import StrEnum
 from corpus.loader import Corpus
 from corpus.model import Passage
 from retrieval.baseline import BaselineRanker
-from retrieval.engine import AnswerEngine
+from retrieval.engine import Answer, AnswerEngine
 from retrieval.eval_sets import EvalGroup, EvalQuestion
 
 # Ranks are looked at this deep: MRR is MRR@10, and a right passage below it counts as not found.
@@ -91,8 +91,9 @@ def evaluate(
     for group in groups:
         engine = engine_factory(group.corpus)
         ranker = BaselineRanker([passage.text for passage in group.corpus.passages])
-        for question in group.questions:
-            ours.append(_engine_outcome(engine, question))
+        answers = engine.answer_batch([question.text for question in group.questions], top=RANK_DEPTH)
+        for question, answer in zip(group.questions, answers, strict=True):
+            ours.append(_engine_outcome(answer, question))
             baseline.append(_baseline_outcome(ranker, group.corpus.passages, question))
         passages += len(group.corpus.passages)
         corpora += 1
@@ -126,8 +127,7 @@ def is_right(passage: Passage, question: EvalQuestion) -> bool:
     return any(gold in passage.text for gold in question.gold)
 
 
-def _engine_outcome(engine: AnswerEngine, question: EvalQuestion) -> Outcome:
-    answer = engine.answer(question.text, top=RANK_DEPTH)
+def _engine_outcome(answer: Answer, question: EvalQuestion) -> Outcome:
     best = answer.results[0] if answer.results else None
     quote_hit = bool(
         best and question.gold and is_right(best.passage, question) and any(g in best.quote for g in question.gold)

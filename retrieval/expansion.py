@@ -8,7 +8,7 @@ everyday English, the corpus word one typing slip away ("demnds" -> "demands").
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -82,11 +82,16 @@ class QueryExpander:
         synonyms: list[list[str]] | None = None,
         numbers: bool = True,
         typos: bool = True,
+        known_terms: Callable[[str], bool] | None = None,
     ) -> None:
-        """`word_counts`: how often each content word occurs in the corpus (SearchIndex.word_counts)."""
+        """`word_counts`: how often each content word occurs in the corpus (SearchIndex.word_counts).
+
+        `known_terms` says whether the corpus holds a stemmed term — the BM25 index knows, so a saved
+        index's vocabulary is reused as it is; without it the words are stemmed here, once.
+        """
         self._typos = typos
-        self._word_counts = {word: count for word, count in word_counts.items() if word not in STOPWORDS}
-        self._vocabulary = frozenset(stem(word) for word in self._word_counts)
+        self._word_counts = word_counts
+        self._known_terms = known_terms
         self._numbers = number_forms() if numbers else {}
         self._synonyms: dict[tuple[str, ...], list[Form]] = {}
         for group in synonyms if synonyms is not None else load_synonyms():
@@ -130,7 +135,12 @@ class QueryExpander:
         return [_form(other) for other in self._numbers.get(word, ())]
 
     def _known(self, original: Form, alternatives: list[Form]) -> bool:
-        return any(self._vocabulary.issuperset(form.terms) for form in (original, *alternatives))
+        known = self._known_terms or self._stemmed_vocabulary.__contains__
+        return any(all(map(known, form.terms)) for form in (original, *alternatives))
+
+    @cached_property
+    def _stemmed_vocabulary(self) -> frozenset[str]:
+        return frozenset(stem(word) for word in self._word_counts if word not in STOPWORDS)
 
     def _correction(self, word: str) -> list[str]:
         """The corpus word one slip from `word` that the sources use most, if there is one."""
@@ -145,7 +155,7 @@ class QueryExpander:
         """Every corpus word under itself and each of its one-letter deletions, built on the first typo."""
         index: dict[str, set[str]] = defaultdict(set)
         for word in self._word_counts:
-            if len(word) >= _MIN_TYPO_LENGTH - 1 and word.isalpha():
+            if len(word) >= _MIN_TYPO_LENGTH - 1 and word.isalpha() and word not in STOPWORDS:
                 for key in _deletions(word) | {word}:
                     index[key].add(word)
         return index

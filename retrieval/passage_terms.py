@@ -1,27 +1,36 @@
-"""A passage's terms, prepared once at index time, sentence by sentence, for the second ranking stage."""
+"""A passage's terms and character grams, sentence by sentence, for the second ranking stage.
+
+Only BM25's best candidates ever reach the second stage, so a passage is tokenised when it first does and
+then kept in a cache bounded in bytes: over a long run the cache fills up to its budget and stays there.
+"""
 
 from __future__ import annotations
 
 import itertools
+import sys
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from corpus.sentences import sentence_spans
+from retrieval.char_grams import sentence_grams
 from retrieval.tokens import tokenize
 
 # Terms sharing their first this many letters are taken to be one word family (colonial, colonise).
 FAMILY_PREFIX = 4
+# What the cache of tokenised passages may hold, by its own estimate of their size.
+CACHE_BYTES = 32 << 20
 
 
 @dataclass(frozen=True, slots=True)
 class SentenceTerms:
-    """One sentence: where it is in the passage text and the BM25 terms it holds."""
+    """One sentence: where it is in the passage text, the BM25 terms and the character grams it holds."""
 
     start: int
     end: int
     terms: frozenset[str]
     families: frozenset[str]
+    grams: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,17 +42,30 @@ class PassageTerms:
     bigrams: frozenset[tuple[str, str]]
     sentences: tuple[SentenceTerms, ...]
 
+    def size(self) -> int:
+        """Roughly the bytes this holds beyond the term strings themselves, which are shared."""
+        containers = [self.tokens, self.terms, self.bigrams]
+        for sentence in self.sentences:
+            containers += [sentence.terms, sentence.families, sentence.grams]
+        pairs = len(self.bigrams) * sys.getsizeof((None, None))
+        grams = sum(len(sentence.grams) for sentence in self.sentences) * 53
+        return sum(map(sys.getsizeof, containers)) + pairs + grams + 64 * len(self.sentences)
 
-def passage_terms(text: str) -> PassageTerms:
-    """Tokenise sentence by sentence; adjacent pairs never straddle two sentences."""
+
+def passage_terms(text: str, spans: Sequence[tuple[int, int]] | None = None) -> PassageTerms:
+    """Tokenise sentence by sentence; adjacent pairs never straddle two sentences. `spans`: the sentences, if known."""
     tokens: list[str] = []
     bigrams: set[tuple[str, str]] = set()
     sentences: list[SentenceTerms] = []
-    for start, end in sentence_spans(text) or [(0, len(text))]:
+    for start, end in spans or sentence_spans(text) or [(0, len(text))]:
         sentence_tokens = tokenize(text[start:end])
         tokens.extend(sentence_tokens)
         bigrams.update(itertools.pairwise(sentence_tokens))
-        sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens), families(sentence_tokens)))
+        sentences.append(
+            SentenceTerms(
+                start, end, frozenset(sentence_tokens), families(sentence_tokens), sentence_grams(text[start:end])
+            )
+        )
     return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences))
 
 
@@ -53,21 +75,39 @@ def families(terms: Iterable[str]) -> frozenset[str]:
 
 
 class PassageTermsCache:
-    """passage_terms of passage i, worked out when the second stage first needs it and then kept.
+    """passage_terms of passage i, worked out when first needed and kept while within `budget` bytes."""
 
-    Only BM25's best candidates ever reach the second stage, so a large corpus starts without
-    tokenising every passage sentence by sentence.
-    """
-
-    def __init__(self, texts: Sequence[str], capacity: int = 100_000) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str],
+        sentences: Sequence[Sequence[tuple[int, int]]] | None = None,
+        budget: int = CACHE_BYTES,
+    ) -> None:
         self._texts = texts
-        self._terms = lru_cache(maxsize=capacity)(self._compute)
+        self._sentences = sentences
+        self._budget = budget
+        self._held = 0
+        self._cache: OrderedDict[int, tuple[PassageTerms, int]] = OrderedDict()
 
     def __getitem__(self, index: int) -> PassageTerms:
-        return self._terms(index)
+        cached = self._cache.get(index)
+        if cached is not None:
+            self._cache.move_to_end(index)
+            return cached[0]
+        spans = self._sentences[index] if self._sentences is not None else None
+        terms = passage_terms(self._texts[index], spans)
+        size = terms.size()
+        self._cache[index] = (terms, size)
+        self._held += size
+        while self._held > self._budget and len(self._cache) > 1:
+            _, (_, dropped) = self._cache.popitem(last=False)
+            self._held -= dropped
+        return terms
 
     def __len__(self) -> int:
         return len(self._texts)
 
-    def _compute(self, index: int) -> PassageTerms:
-        return passage_terms(self._texts[index])
+    @property
+    def held_bytes(self) -> int:
+        """The cache's own estimate of what it holds now."""
+        return self._held

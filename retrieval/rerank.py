@@ -12,9 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
-
-from retrieval.char_grams import gram_overlap
+from retrieval.char_grams import grams_overlap
 from retrieval.expansion import Concept
 from retrieval.passage_terms import PassageTerms, SentenceTerms, families
 from retrieval.ranking_options import RankingOptions
@@ -85,7 +83,7 @@ class Ranked:
 
 def rerank(
     candidates: Sequence[int],
-    bm25_scores: np.ndarray,
+    bm25_scores: Mapping[int, float],
     query: WeightedQuery,
     passages: TermsLookup,
     texts: Sequence[str],
@@ -106,14 +104,14 @@ def rerank(
         bonus = scores[best]
         if options.grams:
             sentences = passages[i].sentences
-            bonus += options.grams * max(gram_overlap(query.grams, texts[i][s.start : s.end]) for s in sentences)
+            bonus += options.grams * max(grams_overlap(query.grams, s.grams) for s in sentences)
         if options.phrase:
             bonus += (
                 options.phrase
                 * sum(w for pair, w in pairs if not pair.isdisjoint(passages[i].bigrams))
                 / (query.total or 1.0)
             )
-        ranked.append(Ranked(i, float(bm25_scores[i]) + scale * bonus))
+        ranked.append(Ranked(i, bm25_scores[i] + scale * bonus))
     ranked.sort(key=lambda r: (-r.score, r.index))
     return ranked
 

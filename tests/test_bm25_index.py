@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
+from retrieval.array_store import write_arrays
 from retrieval.bm25_index import BM25Index, IndexFileError
 
 TERMS = ["river", "bridge", "mayor", "vote", "école", "a"]
@@ -116,7 +117,7 @@ def _saved_index(tmp_path: Path) -> tuple[BM25Index, Path]:
     index = BM25Index(
         [["river", "bridge", "école"], ["bridge", "vote"], [], ["river", "river", "mayor"]], k1=1.2, b=0.6
     )
-    path = tmp_path / "bm25.npz"
+    path = tmp_path / "bm25"
     index.save(path, FINGERPRINT)
     return index, path
 
@@ -130,75 +131,82 @@ def test_save_load_round_trip_keeps_scores_and_fingerprint(tmp_path: Path) -> No
     query = ["river", "école", "bridge", "vote", "mayor", "never"]
     assert loaded.get_scores(query).tolist() == index.get_scores(query).tolist()
     assert loaded.top_k(query, 3) == index.top_k(query, 3)
+    assert loaded.document_frequency("river") == 2 and "école" in loaded and "never" not in loaded
 
 
-def test_save_replaces_an_existing_file(tmp_path: Path) -> None:
+def test_a_loaded_index_is_mapped_not_read(tmp_path: Path) -> None:
     _, path = _saved_index(tmp_path)
-    BM25Index([["vote"]]).save(path, "other")
-    assert BM25Index.load(path).fingerprint == "other"
-    assert [p.name for p in tmp_path.iterdir()] == ["bm25.npz"]
+    arrays = BM25Index.load(path).arrays()
+    assert arrays and all(isinstance(array, np.memmap) for array in arrays.values())
+    assert all(not array.flags.writeable for array in arrays.values())
+
+
+def test_top_k_batch_answers_every_query_in_order_on_every_core() -> None:
+    queries = [[f"w{(7 * n) % 420}", f"w{n % 37}"] for n in range(150)]
+    expected = [LARGE_INDEX.top_k(query, 10) for query in queries]
+    assert LARGE_INDEX.top_k_batch(queries, 10, processes=2) == expected
+    assert LARGE_INDEX.top_k_batch(queries[:3], 10) == expected[:3]
 
 
 def test_truncated_file_raises_index_file_error(tmp_path: Path) -> None:
     _, path = _saved_index(tmp_path)
-    data = path.read_bytes()
-    for length in (0, 1, 10, len(data) // 2, len(data) - 1):
-        path.write_bytes(data[:length])
+    for array_file in sorted(path.glob("*.npy")):
+        data = array_file.read_bytes()
+        for length in (0, 10, len(data) // 2, len(data) - 1):
+            array_file.write_bytes(data[:length])
+            with pytest.raises(IndexFileError):
+                BM25Index.load(path)
+        array_file.write_bytes(data)
+    BM25Index.load(path)
+
+
+def test_garbage_manifest_raises_index_file_error(tmp_path: Path) -> None:
+    _, path = _saved_index(tmp_path)
+    for garbage in (random.Random(7).randbytes(500), b"{}", b'{"meta": {}, "arrays": []}', b"[1, 2]"):
+        (path / "arrays.json").write_bytes(garbage)
         with pytest.raises(IndexFileError):
             BM25Index.load(path)
 
 
-def test_garbage_file_raises_index_file_error(tmp_path: Path) -> None:
-    path = tmp_path / "bm25.npz"
-    path.write_bytes(random.Random(7).randbytes(5000))
+def test_missing_folder_or_file_raises_index_file_error(tmp_path: Path) -> None:
     with pytest.raises(IndexFileError):
-        BM25Index.load(path)
-
-
-def test_missing_file_raises_index_file_error(tmp_path: Path) -> None:
-    with pytest.raises(IndexFileError):
-        BM25Index.load(tmp_path / "absent.npz")
-
-
-def test_other_npz_files_raise_index_file_error(tmp_path: Path) -> None:
-    path = tmp_path / "bm25.npz"
-    np.savez(path, weights=np.ones(3))
-    with pytest.raises(IndexFileError):
-        BM25Index.load(path)
-    np.savez(path, weights=np.array([{"pickled": True}], dtype=object))
+        BM25Index.load(tmp_path / "absent")
+    _, path = _saved_index(tmp_path)
+    (path / "bm25.ids.npy").unlink()
     with pytest.raises(IndexFileError):
         BM25Index.load(path)
 
 
 def test_other_format_version_raises_index_file_error(tmp_path: Path) -> None:
     _, path = _saved_index(tmp_path)
-    with np.load(path) as saved:
-        arrays = dict(saved)
-    arrays["format_version"] = np.array(arrays["format_version"] + 1)
-    np.savez(path, **arrays)
+    index = BM25Index.load(path)
+    meta = index.meta(FINGERPRINT)
+    meta["bm25_format"] += 1
+    write_arrays(tmp_path / "newer", index.arrays(), meta)
     with pytest.raises(IndexFileError):
-        BM25Index.load(path)
+        BM25Index.load(tmp_path / "newer")
 
 
-def test_inconsistent_arrays_raise_index_file_error(tmp_path: Path) -> None:
-    _, path = _saved_index(tmp_path)
-    with np.load(path) as saved:
-        arrays = dict(saved)
-    arrays["indices"] = arrays["indices"] + 100
-    np.savez(path, **arrays)
+def test_arrays_that_do_not_fit_together_raise_index_file_error(tmp_path: Path) -> None:
+    index, _ = _saved_index(tmp_path)
+    arrays = index.arrays()
+    arrays["bm25.indptr"] = arrays["bm25.indptr"][:-1]
+    write_arrays(tmp_path / "inconsistent", arrays, index.meta(FINGERPRINT))
     with pytest.raises(IndexFileError):
-        BM25Index.load(path)
+        BM25Index.load(tmp_path / "inconsistent")
 
 
 @settings(max_examples=100, deadline=None)
-@given(position=st.floats(0, 1, exclude_max=True), flip=st.integers(1, 255))
+@given(position=st.floats(0, 1, exclude_max=True), flip=st.integers(1, 255), which=st.integers(0, 20))
 def test_any_damaged_byte_is_refused_or_harmless(
-    tmp_path_factory: pytest.TempPathFactory, position: float, flip: int
+    tmp_path_factory: pytest.TempPathFactory, position: float, flip: int, which: int
 ) -> None:
     index, path = _saved_index(tmp_path_factory.mktemp("damaged"))
-    data = bytearray(path.read_bytes())
+    files = sorted(path.iterdir())
+    damaged = files[which % len(files)]
+    data = bytearray(damaged.read_bytes())
     data[int(position * len(data))] ^= flip
-    path.write_bytes(bytes(data))
+    damaged.write_bytes(bytes(data))
     query = ["river", "école", "bridge", "vote", "mayor"]
     try:
         loaded = BM25Index.load(path)

@@ -11,6 +11,7 @@ from corpus import load_corpus
 from retrieval.char_grams import gram_overlap, grams_of_words
 from retrieval.engine import DEFAULT_OPTIONS, AnswerEngine, Refusal
 from retrieval.expansion import QueryExpander, load_synonyms, number_forms
+from retrieval.passage_terms import PassageTermsCache, passage_terms
 from retrieval.ranking_options import BM25_ONLY, RankingOptions
 from tests.conftest import CARD_ANSWER
 
@@ -170,3 +171,13 @@ def test_character_grams_match_spellings_that_stems_keep_apart() -> None:
     question = dict.fromkeys(grams_of_words(["tchaikowski", "ballet"]), 1.0)
     assert gram_overlap(question, "Pyotr Tchaikovsky wrote the ballet.") > 0.5
     assert gram_overlap(question, "The company toured Europe.") == 0.0
+
+
+def test_the_cache_of_tokenised_passages_stays_within_its_byte_budget() -> None:
+    texts = [f"Passage {n} tells of harbour number {n} and of ships. It has a second sentence {n}." for n in range(400)]
+    cache = PassageTermsCache(texts, budget=50_000)
+    for _ in range(2):
+        for index, text in enumerate(texts):
+            assert cache[index] == passage_terms(text)
+            assert cache.held_bytes <= 50_000
+    assert cache.held_bytes > 40_000

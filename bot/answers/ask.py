@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.answers.questions import Question, clean_question
@@ -22,3 +23,11 @@ def ask(engine: AnswerEngine, raw: str, top: int = 3) -> Reply:
     if question.empty:
         return Reply(question, None)
     return Reply(question, engine.answer(question.text, top=top))
+
+
+def ask_batch(engine: AnswerEngine, raws: Sequence[str], top: int = 3) -> Iterator[Reply]:
+    """`ask` for many questions, in order, answered on every core; replies stream as they are ready."""
+    questions = [clean_question(raw) for raw in raws]
+    answers = engine.answer_batch([question.text for question in questions if not question.empty], top=top)
+    for question in questions:
+        yield Reply(question, None if question.empty else next(answers))

@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 
 from bot.answers.answer_json import reply_record
-from bot.answers.ask import Reply, ask
+from bot.answers.ask import Reply, ask, ask_batch
 from bot.answers.formatting import human_date, reply_text
 from bot.cli.console import run_console
 from bot.cli.eval_command import add_eval_subcommand
@@ -22,7 +22,7 @@ from bot.ops.settings import Settings, SettingsError, corpus_path
 from bot.querylog.cli import add_log_subcommand, run_log_command
 from corpus import Corpus, CorpusError, load_corpus
 from retrieval.engine import AnswerEngine
-from retrieval.search_index import SearchIndex, fingerprint, index_directory, load_or_build
+from retrieval.search_index import build_and_save, index_directory, load_or_build
 
 MAX_TOP = 50
 
@@ -171,9 +171,7 @@ def _ask(args: argparse.Namespace) -> int:
     if any(not question.strip() for question in args.questions):
         raise CommandError("a question is empty; give words to search for", EXIT_USAGE)
     engine = _engine(args.corpus)
-    questions = args.questions or _stdin_questions()
-    for number, raw in enumerate(questions, start=1):
-        reply = ask(engine, raw, top=args.top)
+    for number, reply in enumerate(_replies(engine, args), start=1):
         if reply.question.truncated:
             print(
                 f"quotebot: note: question {number} was cut to its first {len(reply.question.text)} characters",
@@ -181,6 +179,13 @@ def _ask(args: argparse.Namespace) -> int:
             )
         print(json.dumps(reply_record(reply), ensure_ascii=False) if args.json else _human(reply), flush=args.json)
     return EXIT_OK
+
+
+def _replies(engine: AnswerEngine, args: argparse.Namespace) -> Iterator[Reply]:
+    """A typed question is answered as soon as it is typed; a batch (arguments or a pipe) on every core."""
+    if not args.questions and sys.stdin.isatty():
+        return (ask(engine, raw, top=args.top) for raw in _stdin_questions())
+    return ask_batch(engine, args.questions or list(_stdin_questions()), top=args.top)
 
 
 def _stdin_questions() -> Iterator[str]:
@@ -213,25 +218,30 @@ def _corpus(args: argparse.Namespace) -> int:
 
 
 def _engine(override: str | None) -> AnswerEngine:
-    """The engine over the corpus, reusing its saved index when `quotebot index` made one that still matches."""
-    corpus = _load(override)
-    directory = index_directory(corpus.root)
-    return AnswerEngine(corpus, index=load_or_build(corpus.passages, directory, save=directory.exists()))
+    """The engine over the corpus, from its saved index when the corpus has not changed since it was saved."""
+    root = corpus_path(override)
+    try:
+        corpus, index = load_or_build(root, save=index_directory(root).exists())
+    except CorpusError as error:
+        raise CommandError(str(error)) from None
+    _print_warnings(corpus)
+    return AnswerEngine(corpus, index=index)
 
 
 def _index(args: argparse.Namespace) -> int:
-    corpus = _load(args.corpus)
-    directory = index_directory(corpus.root)
+    root = corpus_path(args.corpus)
     started = time.perf_counter()
-    index = SearchIndex.build([passage.text for passage in corpus.passages])
     try:
-        index.save(directory, fingerprint(corpus.passages))
+        corpus, index, build = build_and_save(root)
+    except CorpusError as error:
+        raise CommandError(str(error)) from None
     except OSError as error:
-        raise CommandError(f"cannot save the index in {directory}: {error.strerror or error}") from None
-    size = sum(file.stat().st_size for file in directory.iterdir())
+        raise CommandError(f"cannot save the index in {index_directory(root)}: {error.strerror or error}") from None
+    _print_warnings(corpus)
+    size = sum(file.stat().st_size for file in build.iterdir())
     print(
         f"indexed {len(corpus.passages)} passages ({len(index.word_counts)} distinct words) in "
-        f"{time.perf_counter() - started:.1f} s; saved {size / 1e6:.1f} MB to {directory}"
+        f"{time.perf_counter() - started:.1f} s; saved {size / 1e6:.1f} MB to {build.parent}"
     )
     return EXIT_OK
 
@@ -241,6 +251,10 @@ def _load(override: str | None) -> Corpus:
         corpus = load_corpus(corpus_path(override))
     except CorpusError as error:
         raise CommandError(str(error)) from None
+    _print_warnings(corpus)
+    return corpus
+
+
+def _print_warnings(corpus: Corpus) -> None:
     for warning in corpus.warnings:
         print(f"quotebot: warning: {warning}", file=sys.stderr)
-    return corpus

@@ -1,0 +1,177 @@
+"""Saved lists of strings: by position (PackedStrings), or looked up by a 64-bit hash (StringTable).
+
+Terms, words and character grams of a large corpus number in the hundreds of thousands, passage ids in the
+millions; turning them into Python objects at every start would take longer than everything else start-up
+does. Here they stay in mapped arrays — the UTF-8 bytes one after another and where each string ends — and
+a StringTable adds the strings' hashes in ascending order: a lookup hashes the key, finds it with
+`np.searchsorted` and compares the bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+
+def _hash(raw: bytes) -> int:
+    """The same in every process (Python's own `hash` of a str is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "little")
+
+
+class PackedStrings(Sequence[str]):
+    """Strings by position, decoded one at a time when asked for."""
+
+    def __init__(self, utf8: np.ndarray, ends: np.ndarray) -> None:
+        self._utf8 = utf8
+        self._ends = ends
+
+    @classmethod
+    def build(cls, strings: Iterable[str]) -> PackedStrings:
+        encoded = [text.encode("utf-8") for text in strings]
+        ends = np.cumsum([len(raw) for raw in encoded], dtype=np.int64)
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), ends)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The arrays to save, under names starting with `prefix`."""
+        return {f"{prefix}.utf8": self._utf8, f"{prefix}.ends": self._ends}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> PackedStrings:
+        """The strings saved by `arrays(prefix)`; ValueError when those arrays do not fit together."""
+        utf8, ends = arrays[f"{prefix}.utf8"], arrays[f"{prefix}.ends"]
+        if utf8.dtype != np.uint8 or ends.dtype != np.int64 or (len(ends) > 0 and int(ends[-1]) != len(utf8)):
+            raise ValueError(f"the {prefix} strings' arrays do not fit together")
+        return cls(utf8, ends)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, position: int) -> str:  # type: ignore[override]
+        return self.raw(position).decode("utf-8")
+
+    def raw(self, position: int) -> bytes:
+        if position < 0:
+            position += len(self._ends)
+        start = int(self._ends[position - 1]) if position else 0
+        return bytes(self._utf8[start : int(self._ends[position])])
+
+    def all(self) -> list[str]:
+        """Every string, in order (reads them all: for builds and rare full scans only)."""
+        blob = bytes(self._utf8)
+        starts = [0, *self._ends[:-1].tolist()]
+        return [blob[start:end].decode("utf-8") for start, end in zip(starts, self._ends.tolist(), strict=True)]
+
+
+class StringTable:
+    """Distinct strings, each at a fixed position: `index_of(s)` finds it, `[i]` gives it back."""
+
+    def __init__(self, hashes: np.ndarray, strings: PackedStrings) -> None:
+        if hashes.dtype != np.uint64 or len(hashes) != len(strings):
+            raise ValueError("a string table needs one uint64 hash per string")
+        self._hashes = hashes
+        self._strings = strings
+
+    @classmethod
+    def build(cls, strings: Iterable[str]) -> tuple[StringTable, np.ndarray]:
+        """The table of `strings` (distinct) and, for each input string in order, its position in the table."""
+        encoded = [text.encode("utf-8") for text in strings]
+        hashes = np.fromiter(map(_hash, encoded), dtype=np.uint64, count=len(encoded))
+        order = np.argsort(hashes, kind="stable")
+        positions = np.empty(len(encoded), dtype=np.int64)
+        positions[order] = np.arange(len(encoded))
+        ordered = [encoded[i] for i in order.tolist()]
+        ends = np.cumsum([len(raw) for raw in ordered], dtype=np.int64)
+        packed = PackedStrings(np.frombuffer(b"".join(ordered), dtype=np.uint8), ends)
+        return cls(hashes[order], packed), positions
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The arrays to save, under names starting with `prefix`."""
+        return {f"{prefix}.hashes": self._hashes, **self._strings.arrays(prefix)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> StringTable:
+        """The table saved by `arrays(prefix)`; ValueError when its arrays do not fit together."""
+        return cls(arrays[f"{prefix}.hashes"], PackedStrings.from_arrays(arrays, prefix))
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def __getitem__(self, position: int) -> str:
+        return self._strings[position]
+
+    def index_of(self, text: str) -> int:
+        """The position of `text`, or -1 when the table does not hold it."""
+        return self.indexes_of([text])[0]
+
+    def indexes_of(self, texts: Sequence[str]) -> list[int]:
+        """`index_of` for many strings at once: one vectorised search for all of them."""
+        if not texts or not len(self._hashes):
+            return [-1] * len(texts)
+        encoded = [text.encode("utf-8") for text in texts]
+        wanted = np.fromiter(map(_hash, encoded), dtype=np.uint64, count=len(encoded))
+        starts = np.searchsorted(self._hashes, wanted).tolist()
+        found = []
+        for raw, key, position in zip(encoded, wanted.tolist(), starts, strict=True):
+            while position < len(self._hashes) and int(self._hashes[position]) == key:
+                if self._strings.raw(position) == raw:
+                    break
+                position += 1
+            else:
+                position = -1
+            found.append(position)
+        return found
+
+    def strings(self) -> list[str]:
+        """Every string, in table order (reads the whole table: for builds and rare full scans only)."""
+        return self._strings.all()
+
+
+class CountTable(Mapping[str, int]):
+    """How often each string was seen (a saved Counter): `counts_of` looks many up in one search."""
+
+    def __init__(self, table: StringTable, counts: np.ndarray) -> None:
+        if counts.dtype != np.int64 or len(counts) != len(table):
+            raise ValueError("a count table needs one int64 count per string")
+        self._table = table
+        self._counts = counts
+
+    @classmethod
+    def build(cls, counts: Mapping[str, int]) -> CountTable:
+        table, positions = StringTable.build(counts)
+        ordered = np.zeros(len(positions), dtype=np.int64)
+        ordered[positions] = np.fromiter(counts.values(), dtype=np.int64, count=len(positions))
+        return cls(table, ordered)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The arrays to save, under names starting with `prefix`."""
+        return {**self._table.arrays(prefix), f"{prefix}.counts": self._counts}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> CountTable:
+        """The counts saved by `arrays(prefix)`; ValueError when its arrays do not fit together."""
+        return cls(StringTable.from_arrays(arrays, prefix), arrays[f"{prefix}.counts"])
+
+    def counts_of(self, keys: Sequence[str]) -> list[int]:
+        """The count of each key, 0 for a key never seen."""
+        return [int(self._counts[i]) if i >= 0 else 0 for i in self._table.indexes_of(keys)]
+
+    def __getitem__(self, key: str) -> int:
+        position = self._table.index_of(key)
+        if position < 0:
+            raise KeyError(key)
+        return int(self._counts[position])
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._table.index_of(key) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table.strings())
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def items_list(self) -> list[tuple[str, int]]:
+        """Every (string, count), read in one go (for rare full scans such as the typo index)."""
+        return list(zip(self._table.strings(), self._counts.tolist(), strict=True))
