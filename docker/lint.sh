@@ -41,13 +41,27 @@ fi
 cd "$(dirname "$dockerfile")"
 "$hadolint_venv/bin/hadolint" --no-color --failure-threshold style "$dockerfile"
 
+# compose.yaml must refuse .env.example as it is (no database password yet), and with one filled in must hand
+# the bot that password verbatim, whatever it holds.
 if [[ -f compose.yaml ]]; then
     compose_dir=$(mktemp -d)
     trap 'rm -rf "$compose_dir"' EXIT
     cp compose.yaml "$compose_dir/"
     cp .env.example "$compose_dir/.env"
-    if ! (cd "$compose_dir" && "$hadolint_venv/bin/podman-compose" config >/dev/null); then
-        echo "lint: compose.yaml does not resolve with .env.example" >&2
+    if (cd "$compose_dir" && "$hadolint_venv/bin/podman-compose" config >/dev/null 2>&1); then
+        echo "lint: compose.yaml starts with .env.example's empty POSTGRES_PASSWORD; its guard must refuse" >&2
+        exit 1
+    fi
+    password='p@ss/w#rd:1?x'
+    sed -i "s|^POSTGRES_PASSWORD=.*|POSTGRES_PASSWORD='$password'|" "$compose_dir/.env"
+    if ! resolved=$(cd "$compose_dir" && "$hadolint_venv/bin/podman-compose" config); then
+        echo "lint: compose.yaml does not resolve with .env.example and a password filled in" >&2
+        exit 1
+    fi
+    if ! grep -qF "DATABASE_PASSWORD: $password" <<<"$resolved" \
+        || ! grep -qF "DATABASE_URL: postgresql://quotebot@postgres:5432/quotebot" <<<"$resolved"; then
+        echo "lint: compose.yaml does not hand the bot the password verbatim beside DATABASE_URL:" >&2
+        grep -E "DATABASE_|POSTGRES_PASSWORD" <<<"$resolved" >&2
         exit 1
     fi
 fi

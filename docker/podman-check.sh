@@ -363,8 +363,8 @@ main() {
     trap clean_up EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM HUP
-    run_phase lint lint_dockerfile
     run_phase tools install_tools
+    run_phase lint lint_dockerfile
     run_phase base make_base_image
     run_phase build build_image
     run_phase ask check_ask

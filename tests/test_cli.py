@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.cli_runner import run_quotebot
+from tests.cli_runner import QUOTEBOT, run_quotebot
 from tests.conftest import CARD_ANSWER, CARD_QUESTION, REPOSITORY, SEEDS
 
 RESULT_KEYS = {"quote", "passage", "passage_id", "source", "title", "date", "score"}
@@ -69,11 +72,6 @@ def test_corpus_option_and_environment_choose_the_sources(tmp_path: Path) -> Non
         assert record["results"][0]["title"] == "Grain" and record["results"][0]["date"] == "2023-05-01"
 
 
-def test_seeds_are_found_from_any_working_directory(tmp_path: Path) -> None:
-    run = run_quotebot("ask", "--json", CARD_QUESTION, cwd=tmp_path)
-    assert json_lines(run.stdout)[0]["answered"] is True
-
-
 @pytest.mark.parametrize("question", ["", "   "])
 def test_empty_question_argument_is_a_usage_error(question: str) -> None:
     run = run_quotebot("ask", question)
@@ -86,7 +84,10 @@ def test_huge_line_is_cut_and_answered_with_a_note() -> None:
     assert run.returncode == 0
     [record] = json_lines(run.stdout)
     assert record["answered"] is True and len(record["question"]) <= 500
-    assert "was cut" in run.stderr
+    used = len(record["question"])
+    assert f"longer than 500 characters; only its first {used} were used" in run.stderr
+    console = run_quotebot("chat", stdin=CARD_QUESTION + " nato" * 20_000 + "\n")
+    assert f"only its first {used} characters were used" in console.stdout
 
 
 def test_control_characters_are_removed_from_the_question() -> None:
@@ -133,10 +134,47 @@ def test_chat_reads_questions_from_a_pipe_until_quit() -> None:
     run = run_quotebot("chat", stdin=f"{CARD_QUESTION}\n/sources\n/quit\nasdf\n", cwd=REPOSITORY)
     assert run.returncode == 0
     assert CARD_ANSWER in run.stdout and "(3 December 2022; 000_f1d616dfc469d761.txt)" in run.stdout
-    assert "don't cover" not in run.stdout
+    assert "don't cover" not in run.stdout and "asdf" not in run.stdout
 
 
 def test_plain_quotebot_without_a_token_is_the_chat_console() -> None:
     run = run_quotebot(stdin="asdf\n", cwd=REPOSITORY)
     assert run.returncode == 0
-    assert run.stdout.strip() == "The sources don't cover that."
+    assert run.stdout.startswith("The sources don't cover that, so I won't guess. They are about:\n• ")
+    assert "(3 December 2022; 000_f1d616dfc469d761.txt)" in run.stdout
+
+
+def test_the_index_folder_keeps_itself_out_of_git(tmp_path: Path) -> None:
+    (tmp_path / "grain.txt").write_text("The grain corridor reopened in May.\n")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert run_quotebot("index", "--corpus", str(tmp_path)).returncode == 0
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert status.stdout == "?? grain.txt\n"
+
+
+def test_version_is_printed() -> None:
+    run = run_quotebot("--version")
+    assert run.returncode == 0 and run.stdout.startswith("quotebot 0.")
+
+
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [(["ask", "--bogus", "x"], "usage: quotebot ask"), (["log", "stats", "--bogus"], "usage: quotebot log stats")],
+)
+def test_an_unknown_option_prints_the_subcommands_usage(args: list[str], usage: str) -> None:
+    run = run_quotebot(*args)
+    assert run.returncode == 2
+    assert run.stderr.startswith(usage) and "unrecognized arguments: --bogus" in run.stderr
+
+
+def test_ask_at_a_terminal_without_a_question_says_what_to_type() -> None:
+    parent, child = pty.openpty()
+    process = subprocess.Popen(
+        [QUOTEBOT, "ask"], stdin=child, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    os.close(child)
+    os.write(parent, CARD_QUESTION.encode() + b"\n\x04")
+    out, err = process.communicate(timeout=60)
+    os.close(parent)
+    assert "type one question per line, then Ctrl-D" in err
+    assert CARD_ANSWER in out

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from bot.answers.formatting import date_span, quote_with_dates
+from bot.answers.formatting import quote_with_dates
+from bot.answers.wording import english
 from retrieval.dates import resolve_dates
 from tests.cli_runner import run_quotebot
 from tests.conftest import REPOSITORY
@@ -82,6 +83,7 @@ def test_undated_article_gets_no_resolved_dates() -> None:
 
 
 def test_date_spans_read_naturally() -> None:
+    date_span = english().date_span
     assert date_span(dt.date(2022, 12, 2), dt.date(2022, 12, 2)) == "2 December 2022"
     assert date_span(dt.date(2022, 11, 1), dt.date(2022, 11, 30)) == "November 2022"
     assert date_span(dt.date(2021, 1, 1), dt.date(2021, 12, 31)) == "2021"

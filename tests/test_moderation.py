@@ -124,6 +124,9 @@ async def test_moderator_reviews_recent_unanswered_and_flagged_questions(
     assert (row.review_status, row.review_note) == (ReviewStatus.OK, "quote is right")
     assert "none" in (await ask(emulator, "/flagged", user_id=MODERATOR))["text"]
     assert "Usage" in (await ask(emulator, "/review nonsense", user_id=MODERATOR))["text"]
+    assert "No such record: nosuchid" in (await ask(emulator, "/review nosuchid ok", user_id=MODERATOR))["text"]
+    missing = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    assert f"No such record: {missing}" in (await ask(emulator, f"/review {missing} flag", user_id=MODERATOR))["text"]
 
 
 async def test_stats_and_csv_export_for_moderators(

@@ -46,7 +46,7 @@ def test_index_command_saves_next_to_the_corpus_and_ask_reuses_it(corpus_dir: Pa
     assert "indexed 11 passages" in made.stdout
     build = _build(corpus_dir)
     assert (build / "arrays.json").exists() and (build / "bm25.ids.npy").exists()
-    assert {p.name for p in (corpus_dir / INDEX_DIRECTORY).iterdir()} == {CURRENT, build.name}
+    assert {p.name for p in (corpus_dir / INDEX_DIRECTORY).iterdir()} == {CURRENT, build.name, ".gitignore"}
     listed = run_quotebot("corpus", "--corpus", str(corpus_dir))
     assert "1 document(s), 11 passage(s), 0 warning(s)" in listed.stdout
     asked = run_quotebot("ask", "--json", "--corpus", str(corpus_dir), CARD_QUESTION)

@@ -32,8 +32,10 @@ def buttons(call) -> dict[str, str]:
 
 
 async def test_start_registers_the_command_menu(emulator: TelegramEmulator, quotebot: Application) -> None:
-    [call] = [c for c in emulator.calls if c.method == "setMyCommands"]
-    assert [c["command"] for c in call.params["commands"]] == ["ask", "sources", "help", "start", "forget"]
+    menus = {c.params.get("language_code"): c.params["commands"] for c in emulator.calls if c.method == "setMyCommands"}
+    assert [c["command"] for c in menus[None]] == ["ask", "sources", "help", "start", "forget"]
+    assert menus[None][0]["description"] == "Ask a question about the sources"
+    assert set(menus) == {None, "fr", "de", "es", "ru", "uk"}
 
 
 async def test_start_help_and_sources_describe_the_bot(emulator: TelegramEmulator, quotebot: Application) -> None:
@@ -156,7 +158,7 @@ async def test_whitespace_only_text_gets_a_hint(emulator: TelegramEmulator, quot
 
 async def test_question_without_content_words_gets_a_hint(emulator: TelegramEmulator, quotebot: Application) -> None:
     emulator.send_text("what is it?")
-    assert "no words I can search for" in (await emulator.wait_for("sendMessage")).result["text"]
+    assert "no words to search for" in (await emulator.wait_for("sendMessage")).result["text"]
 
 
 async def test_markup_characters_in_a_question_are_escaped(emulator: TelegramEmulator, quotebot: Application) -> None:
@@ -169,7 +171,7 @@ async def test_very_long_question_is_cut_with_a_note(emulator: TelegramEmulator,
     emulator.send_text(CARD_QUESTION + " nato" * 1000)
     call = await emulator.wait_for("sendMessage")
     assert call.ok
-    assert "only read its first 500 characters" in call.result["text"] and CARD_ANSWER in call.result["text"]
+    assert "only its first 497 characters were used" in call.result["text"] and CARD_ANSWER in call.result["text"]
 
 
 async def test_edited_question_is_answered_again(emulator: TelegramEmulator, quotebot: Application) -> None:

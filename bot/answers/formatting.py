@@ -1,45 +1,55 @@
-"""Words and dates as readers see them, in plain text for the terminal."""
+"""Replies as plain-text lines for a terminal, each piece tagged with what it is so a TTY can colour it.
+
+The words come from `bot.answers.wording`, the same as Telegram's; only the arrangement is the terminal's.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import enum
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot.answers.ask import Reply
-from bot.answers.questions import MAX_QUESTION_CHARS
+from bot.answers.wording import (
+    EMPTY_QUESTION,
+    MORE_SOURCES,
+    NO_TERMS,
+    NOT_COVERED,
+    TRUNCATED,
+    TRY_EXAMPLE,
+    Wording,
+    english,
+)
 from corpus.model import Document
 from retrieval.dates import DateMention
-from retrieval.engine import Refusal
+from retrieval.engine import Refusal, Result
 
-EXAMPLE_QUESTION = "What were Putin's three demands?"
-EMPTY_QUESTION = "Please type a question, for example: " + EXAMPLE_QUESTION
-NO_TERMS = "That question has no words to search for. Ask about a person, place or event, e.g. " + EXAMPLE_QUESTION
-NOT_COVERED = "The sources don't cover that."
-TRUNCATED = f"(Your question was long, so only its first {MAX_QUESTION_CHARS} characters were used.)"
+SOURCES_SHOWN = 20
 
 
-def human_date(date: dt.date | None) -> str:
-    """'3 December 2022', or 'undated': a missing date is said, never invented."""
-    return f"{date.day} {date:%B %Y}" if date else "undated"
+class Style(enum.Enum):
+    """What a piece of a line is, for colouring."""
+
+    PLAIN = "plain"
+    QUOTE = "quote"
+    DATE = "date"
+    SOURCE = "source"
 
 
-def date_span(first: dt.date, last: dt.date) -> str:
-    """'2 December 2022', 'November 2022', '2021' or '26 November – 2 December 2022', as the span allows."""
-    if first == last:
-        return human_date(first)
-    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31) and first.year == last.year:
-        return str(first.year)
-    if (
-        first.day == 1
-        and (first.year, first.month) == (last.year, last.month)
-        and (last + dt.timedelta(days=1)).day == 1
-    ):
-        return f"{first:%B %Y}"
-    if first.year != last.year:
-        return f"{human_date(first)} – {human_date(last)}"
-    if first.month != last.month:
-        return f"{first.day} {first:%B} – {human_date(last)}"
-    return f"{first.day}–{human_date(last)}"
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One paragraph of output; `hang` starts every wrapped continuation ("> " under a quote)."""
+
+    spans: tuple[tuple[str, Style], ...]
+    hang: str = ""
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _ in self.spans)
+
+
+def plain_line(text: str) -> Line:
+    return Line(((text, Style.PLAIN),))
 
 
 def quote_with_dates(
@@ -47,6 +57,7 @@ def quote_with_dates(
     mentions: Sequence[DateMention],
     text: Callable[[str], str] = str,
     day: Callable[[str], str] = lambda span: f" ({span})",
+    words: Wording | None = None,
 ) -> str:
     """The quote with each relative date followed by the day it means: "on Friday (2 December 2022)".
 
@@ -54,34 +65,99 @@ def quote_with_dates(
     `text` and `day` render the two kinds of piece (Telegram escapes the first and italicises the second);
     a mention beyond the end of a shortened quote is left out.
     """
-    pieces: list[str] = []
+    return "".join(
+        text(piece) if style is Style.QUOTE else day(piece) for piece, style in _dated_pieces(quote, mentions, words)
+    )
+
+
+def _dated_pieces(quote: str, mentions: Sequence[DateMention], words: Wording | None) -> list[tuple[str, Style]]:
+    words = words or english()
+    pieces: list[tuple[str, Style]] = []
     position = 0
     for mention in mentions:
         if mention.end > len(quote):
             break
-        pieces += [text(quote[position : mention.end]), day(date_span(mention.first, mention.last))]
+        pieces += [
+            (quote[position : mention.end], Style.QUOTE),
+            (words.date_span(mention.first, mention.last), Style.DATE),
+        ]
         position = mention.end
-    return "".join(pieces) + text(quote[position:])
+    return [*pieces, (quote[position:], Style.QUOTE)]
 
 
-def document_line(document: Document) -> str:
+def answer_lines(result: Result, words: Wording | None = None, score: bool = False) -> list[Line]:
+    """The quote (each of its lines marked '> '), then '— title, date (source)'."""
+    words = words or english()
+    quoted: list[list[tuple[str, Style]]] = [[]]
+    for piece, style in _dated_pieces(result.quote, result.dates, words):
+        if style is Style.DATE:
+            quoted[-1].append((f" ({piece})", Style.DATE))
+            continue
+        first, *others = piece.split("\n")
+        quoted[-1].append((first, Style.QUOTE))
+        quoted += [[(other, Style.QUOTE)] for other in others]
+    lines = [Line((("> ", Style.PLAIN), *spans), hang="> ") for spans in quoted]
+    passage = result.passage
+    source: list[tuple[str, Style]] = [
+        ("— ", Style.PLAIN),
+        (passage.title, Style.SOURCE),
+        (", ", Style.PLAIN),
+        (words.date(passage.date), Style.DATE),
+        (" (", Style.PLAIN),
+        (passage.source, Style.SOURCE),
+        (")", Style.PLAIN),
+    ]
+    if score:
+        source.append((f"  [score {result.score:.2f}]", Style.PLAIN))
+    return [*lines, Line(tuple(source))]
+
+
+def document_line(document: Document, words: Wording | None = None) -> Line:
     """A source as listed to readers: title, date and where it came from."""
-    return f"{document.title} ({human_date(document.date)}; {document.source})"
+    words = words or english()
+    return Line(
+        (
+            ("• ", Style.PLAIN),
+            (document.title, Style.SOURCE),
+            (" (", Style.PLAIN),
+            (words.date(document.date), Style.DATE),
+            ("; ", Style.PLAIN),
+            (document.source, Style.SOURCE),
+            (")", Style.PLAIN),
+        ),
+        hang="  ",
+    )
 
 
-def reply_text(reply: Reply, show_score: bool = False) -> str:
-    """The plain-text answer: the quote, its date and source, or why there is none."""
-    lines = [TRUNCATED] if reply.question.truncated else []
+def sources_lines(
+    documents: Sequence[Document], words: Wording | None = None, limit: int = SOURCES_SHOWN
+) -> list[Line]:
+    """One line per document; a long list ends with how many more there are."""
+    words = words or english()
+    lines = [document_line(document, words) for document in documents[:limit]]
+    if len(documents) > limit:
+        lines.append(plain_line(words.count(MORE_SOURCES, len(documents) - limit)))
+    return lines
+
+
+def reply_lines(
+    reply: Reply, documents: Sequence[Document], words: Wording | None = None, score: bool = False
+) -> list[Line]:
+    """The answer, or why there is none; a refusal lists what the sources cover, like Telegram's."""
+    words = words or english()
+    lines = [plain_line(f"({words.count(TRUNCATED, len(reply.question.text))})")] if reply.question.truncated else []
     answer = reply.answer
     if answer is None:
-        lines.append(EMPTY_QUESTION)
-    elif answer.refusal is Refusal.NO_TERMS:
-        lines.append(NO_TERMS)
-    elif answer.refusal is Refusal.NOT_COVERED:
-        lines.append(NOT_COVERED)
-    else:
-        best = answer.results[0]
-        lines.extend(f"> {line}" for line in quote_with_dates(best.quote, best.dates).splitlines())
-        source = f"— {best.passage.title}, {human_date(best.passage.date)} ({best.passage.source})"
-        lines.append(source + (f"  [score {best.score:.2f}]" if show_score else ""))
-    return "\n".join(lines)
+        return [*lines, plain_line(words.text(EMPTY_QUESTION, example=words.example))]
+    if answer.refusal is Refusal.NO_TERMS:
+        return [*lines, plain_line(words.text(NO_TERMS, example=words.example))]
+    if answer.refusal is Refusal.NOT_COVERED:
+        lines.append(plain_line(words.text(NOT_COVERED)))
+        lines += sources_lines(documents, words)
+        return [*lines, plain_line(words.text(TRY_EXAMPLE, example=words.example))]
+    return [*lines, *answer_lines(answer.results[0], words, score)]
+
+
+def plain_text(lines: Sequence[Line]) -> str:
+    """Lines as they are, unwrapped and uncoloured: for pipes, files and tests."""
+    return "\n".join(line.text for line in lines)

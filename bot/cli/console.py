@@ -1,40 +1,110 @@
-"""The local chat console: the bot's conversation in a terminal, for trying it without Telegram."""
+"""The local chat console: the bot's conversation in a terminal, for trying it without Telegram.
+
+Questions asked here are not written to the query log (README says so). At a terminal, lines are read
+with readline, so the arrow keys, Ctrl-L and history work; the history is kept in the data folder.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from bot.answers.ask import ask
-from bot.answers.formatting import EXAMPLE_QUESTION, document_line, reply_text
+from bot.answers.formatting import Line, answer_lines, plain_line, reply_lines, sources_lines
+from bot.answers.wording import (
+    CONSOLE_HELP,
+    CONSOLE_WELCOME,
+    MORE_NEEDS_A_QUESTION,
+    NO_OTHER_PASSAGE,
+    UNKNOWN_COMMAND,
+    english,
+)
 from bot.cli.exit_codes import EXIT_OK
+from bot.cli.line_editing import LineEditor
+from bot.cli.terminal import Terminal
 from retrieval.engine import AnswerEngine
 
 _QUIT = {"/quit", "/exit", "/q"}
-HELP = (
-    "Type a question about the sources and press Enter; the answer is a verbatim quote with its date and "
-    f"source. For example: {EXAMPLE_QUESTION}\n/sources lists the documents, /quit (or Ctrl-D) leaves."
-)
+PROMPT = "you> "
 
 
-def run_console(engine: AnswerEngine, stdin: TextIO, stdout: TextIO, interactive: bool) -> int:
+@dataclass(slots=True)
+class _Conversation:
+    """The last question answered and the rank /more shows next (None: nothing more to show)."""
+
+    question: str | None = None
+    next_rank: int | None = None
+
+
+def run_console(
+    engine: AnswerEngine,
+    stdin: TextIO,
+    terminal: Terminal,
+    interactive: bool,
+    history: Path | None = None,
+) -> int:
     """Answer line by line until /quit or end of input; prompts only when a person is typing."""
+    words = english()
+    editor = LineEditor(history) if interactive else None
+    if editor is not None:
+        terminal.write([plain_line(words.count(CONSOLE_WELCOME, len(engine.corpus.documents))), *_help()])
+    conversation = _Conversation()
+    try:
+        for line in _typed(editor) if editor is not None else iter(stdin.readline, ""):
+            if line.strip().lower() in _QUIT:
+                if editor is not None:
+                    editor.forget_last()
+                break
+            if line.strip() or interactive:
+                terminal.write(_respond(engine, line, conversation))
+    finally:
+        if editor is not None:
+            editor.save()
     if interactive:
-        print(f"quotebot — {len(engine.corpus.documents)} source(s) loaded. {HELP}", file=stdout)
-    while True:
-        if interactive:
-            print("\nyou> ", end="", file=stdout, flush=True)
-        try:
-            line = stdin.readline()
-        except KeyboardInterrupt:
-            line = ""
-        if not line or line.strip().lower() in _QUIT:
-            if interactive:
-                print("bye", file=stdout)
-            return EXIT_OK
-        command = line.strip().lower()
-        if command == "/help":
-            print(HELP, file=stdout)
-        elif command == "/sources":
-            print("\n".join(document_line(document) for document in engine.corpus.documents), file=stdout)
-        elif command or interactive:
-            print(reply_text(ask(engine, line)), file=stdout, flush=True)
+        terminal.write([plain_line("bye")])
+    return EXIT_OK
+
+
+def _typed(editor: LineEditor) -> Iterator[str]:
+    while (line := editor.read(f"\n{PROMPT}")) is not None:
+        yield line
+
+
+def _help() -> list[Line]:
+    words = english()
+    return [plain_line(text) for text in words.text(CONSOLE_HELP, example=words.example).splitlines()]
+
+
+def _respond(engine: AnswerEngine, line: str, conversation: _Conversation) -> list[Line]:
+    words = english()
+    command = line.strip().lower()
+    if command == "/help":
+        return _help()
+    if command == "/sources":
+        return sources_lines(engine.corpus.documents, words, limit=len(engine.corpus.documents))
+    if command == "/more":
+        return _more(engine, conversation)
+    if command.startswith("/"):
+        return [plain_line(words.text(UNKNOWN_COMMAND))]
+    reply = ask(engine, line, top=2)
+    answered = reply.answer is not None and reply.answer.answered
+    conversation.question = reply.question.text if answered else None
+    conversation.next_rank = 1 if answered and reply.answer and len(reply.answer.results) > 1 else None
+    return reply_lines(reply, engine.corpus.documents, words)
+
+
+def _more(engine: AnswerEngine, conversation: _Conversation) -> list[Line]:
+    """The next passage for the last answered question, as the bot's More button shows it."""
+    words = english()
+    if conversation.question is None:
+        return [plain_line(words.text(MORE_NEEDS_A_QUESTION))]
+    rank = conversation.next_rank
+    answer = ask(engine, conversation.question, top=rank + 2).answer if rank is not None else None
+    results = answer.results if answer else []
+    if rank is None or len(results) <= rank:
+        conversation.next_rank = None
+        return [plain_line(words.text(NO_OTHER_PASSAGE))]
+    conversation.next_rank = rank + 1 if len(results) > rank + 1 else None
+    return answer_lines(results[rank], words)

@@ -10,13 +10,18 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
+from importlib.metadata import version
 
 from bot.answers.answer_json import reply_record
 from bot.answers.ask import Reply, ask, ask_batch
-from bot.answers.formatting import human_date, reply_text
+from bot.answers.formatting import plain_text, reply_lines
+from bot.answers.questions import MAX_QUESTION_CHARS
+from bot.answers.wording import english
 from bot.cli.console import run_console
 from bot.cli.eval_command import add_eval_subcommand
 from bot.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from bot.cli.terminal import Terminal
+from bot.ops.data_dir import data_directory
 from bot.ops.logs import configure_logging
 from bot.ops.settings import Settings, SettingsError, corpus_path
 from bot.querylog.cli import add_log_subcommand, run_log_command
@@ -25,6 +30,11 @@ from retrieval.engine import AnswerEngine
 from retrieval.search_index import build_and_save, index_directory, load_or_build
 
 MAX_TOP = 50
+HISTORY_FILE = "console_history"
+ASK_AT_A_TERMINAL = (
+    'quotebot ask: type one question per line, then Ctrl-D (or give them as arguments: quotebot ask "..."). '
+    "For a conversation, use quotebot chat."
+)
 
 
 class CommandError(Exception):
@@ -38,7 +48,10 @@ class CommandError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # The subcommand's own usage, not the top-level one: `quotebot ask --bogus` shows ask's options.
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if getattr(args, "log_command", None):
         return run_log_command(args)
     try:
@@ -59,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="quotebot",
         description="Answer questions about source articles with verbatim quotations.",
     )
-    parser.set_defaults(handler=_default, corpus=None, webhook=False)
+    parser.set_defaults(handler=_default, corpus=None, webhook=False, parser=parser)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('quotebot')}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
@@ -93,7 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus_option(corpus)
     corpus.set_defaults(handler=_corpus)
     add_eval_subcommand(commands)
+    for command in _leaf_parsers(commands):
+        command.set_defaults(parser=command)
     return parser
+
+
+def _leaf_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Iterator[argparse.ArgumentParser]:
+    """Every subcommand's parser, `log recent` and the like included, so each reports its own usage."""
+    for command in dict.fromkeys(commands.choices.values()):
+        nested = [action for action in command._actions if isinstance(action, argparse._SubParsersAction)]
+        if not nested:
+            yield command
+        for group in nested:
+            yield from _leaf_parsers(group)
 
 
 def _add_corpus_option(parser: argparse.ArgumentParser) -> None:
@@ -164,20 +190,25 @@ def _healthcheck(args: argparse.Namespace) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     engine = _engine(args.corpus)
-    return run_console(engine, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    history = data_directory() / HISTORY_FILE
+    return run_console(engine, sys.stdin, Terminal.for_stream(sys.stdout), sys.stdin.isatty(), history)
 
 
 def _ask(args: argparse.Namespace) -> int:
     if any(not question.strip() for question in args.questions):
         raise CommandError("a question is empty; give words to search for", EXIT_USAGE)
+    if not args.questions and sys.stdin.isatty():
+        print(ASK_AT_A_TERMINAL, file=sys.stderr)
     engine = _engine(args.corpus)
     for number, reply in enumerate(_replies(engine, args), start=1):
         if reply.question.truncated:
             print(
-                f"quotebot: note: question {number} was cut to its first {len(reply.question.text)} characters",
+                f"quotebot: note: question {number} is longer than {MAX_QUESTION_CHARS} characters; "
+                f"only its first {len(reply.question.text)} were used",
                 file=sys.stderr,
             )
-        print(json.dumps(reply_record(reply), ensure_ascii=False) if args.json else _human(reply), flush=args.json)
+        text = json.dumps(reply_record(reply), ensure_ascii=False) if args.json else _human(reply, engine)
+        print(text, flush=args.json)
     return EXIT_OK
 
 
@@ -194,8 +225,10 @@ def _stdin_questions() -> Iterator[str]:
             yield line
 
 
-def _human(reply: Reply) -> str:
-    lines = [f"Q: {reply.question.text}", reply_text(reply, show_score=True)]
+def _human(reply: Reply, engine: AnswerEngine) -> str:
+    """The reply as the console words it, then the other candidates with their scores, for developers."""
+    words = english()
+    lines = [f"Q: {reply.question.text}", plain_text(reply_lines(reply, engine.corpus.documents, words, score=True))]
     results = reply.answer.results if reply.answer else []
     others = results[1:] if reply.answer and reply.answer.answered else results
     if others:
@@ -212,7 +245,8 @@ def _corpus(args: argparse.Namespace) -> int:
     corpus = _load(args.corpus)
     for document in corpus.documents:
         count = sum(1 for passage in corpus.passages if passage.doc_id == document.doc_id)
-        print(f"{document.doc_id}\t{human_date(document.date)}\t{count} passages\t{document.title}\t{document.source}")
+        date = english().date(document.date)
+        print(f"{document.doc_id}\t{date}\t{count} passages\t{document.title}\t{document.source}")
     print(f"{len(corpus.documents)} document(s), {len(corpus.passages)} passage(s), {len(corpus.warnings)} warning(s)")
     return EXIT_OK
 
@@ -233,6 +267,8 @@ def _index(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         corpus, index, build = build_and_save(root)
+        # The folder keeps itself out of git, whatever repository the corpus lives in.
+        (build.parent / ".gitignore").write_text("# Made by quotebot index; rebuilt from the corpus.\n*\n")
     except CorpusError as error:
         raise CommandError(str(error)) from None
     except OSError as error:

@@ -28,7 +28,7 @@ def _positive(text: str) -> int:
 
 
 def add_log_subcommand(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Add `log recent|unanswered|flagged|stats|export` to the quotebot command line."""
+    """Add `log recent|unanswered|flagged|stats|export|review` to the quotebot command line."""
     log_parser = subparsers.add_parser("log", help="read the query log (DATABASE_URL as for the bot)")
     commands = log_parser.add_subparsers(dest="log_command", required=True, metavar="COMMAND")
     descriptions = {
@@ -65,7 +65,15 @@ def add_log_subcommand(subparsers: "argparse._SubParsersAction[argparse.Argument
         default=_DEFAULT_TOP,
         help=f"top questions to show (default {_DEFAULT_TOP})",
     )
-    stats.add_argument("--format", choices=("table", "jsonl"), default="table")
+    stats.add_argument("--format", choices=("table", "csv", "jsonl"), default="table")
+    review = commands.add_parser(
+        "review",
+        help="a moderator's verdict on one record: ok clears a 👎, flag puts it in the flagged list",
+        description="Record a moderator's verdict (and note) on one logged question, like /review in Telegram.",
+    )
+    review.add_argument("record_id", metavar="ID", help="the record id, as `quotebot log recent` shows it")
+    review.add_argument("verdict", choices=("ok", "flag"))
+    review.add_argument("--note", help="why, for the other moderators")
 
 
 def run_log_command(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 
 People write `postgresql://user@host:5432/db` or `postgres://...` (as hosting providers hand it
 out); the log needs an async driver, so the scheme is rewritten to asyncpg or aiosqlite. Every
-message that shows a URL goes through `redact`, so a password never reaches a terminal or a log.
+message that shows a URL goes through `redact`, which hides the whole user-info part (user name and
+password, whatever characters they hold), so a password never reaches a terminal or a log.
 """
 
 import re
@@ -20,7 +21,8 @@ _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+aiosqlite": "sqlite+aiosqlite",
 }
-_USERINFO_PASSWORD = re.compile(r"^([^:/?#]+://[^:/@?#]*:).*@")
+# Up to the last '@' of the URL: a password may hold unencoded '@', '/' or '#', so nothing else marks its end.
+_USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)\S*@")
 _QUERY_PASSWORD = re.compile(r"(password=)[^&]*", re.IGNORECASE)
 
 
@@ -29,8 +31,8 @@ class InvalidDatabaseURL(ValueError):
 
 
 def redact(text: str) -> str:
-    """Hide the password of a URL, even one that does not parse."""
-    return _QUERY_PASSWORD.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1***@", text))
+    """Hide the user info and any password= parameter of every URL in `text`, even one that does not parse."""
+    return _QUERY_PASSWORD.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
 
 
 def default_sqlite_url(data_dir: Path) -> URL:
@@ -38,9 +40,15 @@ def default_sqlite_url(data_dir: Path) -> URL:
     return URL.create("sqlite+aiosqlite", database=str(data_dir / SQLITE_FILE_NAME))
 
 
-def to_async_url(raw: str) -> URL:
-    """Parse a DATABASE_URL and return it with the async driver the log uses."""
+def to_async_url(raw: str, password: str | None = None) -> URL:
+    """Parse a DATABASE_URL and return it with the async driver the log uses; `password`, taken verbatim
+    (DATABASE_PASSWORD), replaces any password in the URL, so it never needs percent-encoding."""
     shown = redact(raw)
+    if raw.partition("://")[2].count("@") > 1:
+        raise InvalidDatabaseURL(
+            f"DATABASE_URL {shown!r} holds more than one '@'; percent-encode the password ('@' is %40) "
+            "or give it verbatim in DATABASE_PASSWORD"
+        )
     try:
         url = make_url(raw.strip())
     except (ArgumentError, ValueError) as error:
@@ -67,7 +75,8 @@ def to_async_url(raw: str) -> URL:
             f"DATABASE_URL {shown!r} has an '@' in its host; "
             "percent-encode special characters of the password ('@' is %40)"
         )
-    return url.set(drivername=driver)
+    url = url.set(drivername=driver)
+    return url.set(password=password) if password else url
 
 
 def describe(url: URL) -> str:

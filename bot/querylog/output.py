@@ -32,7 +32,10 @@ EXPORT_FIELDS = (
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-_FIXED_COLUMNS = (("time", 16), ("channel", 7), ("ans", 3), ("score", 6), ("fb", 4), ("review", 7))
+# Always shown (the id is what /review and `quotebot log review` take), then the others while they fit.
+_ESSENTIAL_COLUMNS = (("id", 26), ("time", 16), ("ans", 3), ("score", 6))
+_OPTIONAL_COLUMNS = (("review", 7), ("fb", 4), ("channel", 7))
+_MIN_QUESTION_WIDTH = 24
 _GAP = "  "
 
 
@@ -137,37 +140,44 @@ class CsvRows:
 
 
 class TableRows:
-    """Aligned columns that fit `width`; question and quote share what the fixed columns leave."""
+    """Aligned columns that fit `width`: id, time, answered and score always; review, feedback and channel
+    while the question keeps room; question and quote share what the fixed columns leave."""
 
     def __init__(self, out: TextIO, width: int) -> None:
         self._out = out
-        flexible = width - sum(size for _, size in _FIXED_COLUMNS) - len(_GAP) * len(_FIXED_COLUMNS)
+        self._columns = list(_ESSENTIAL_COLUMNS)
+        for column in _OPTIONAL_COLUMNS:
+            if self._flexible([*self._columns, column], width) >= _MIN_QUESTION_WIDTH:
+                self._columns.append(column)
+        flexible = self._flexible(self._columns, width)
         if flexible >= 40:
             self._question_width = (flexible - len(_GAP)) * 3 // 5
             self._quote_width: int | None = flexible - len(_GAP) - self._question_width
         else:
             self._question_width, self._quote_width = max(flexible, 12), None
-        self._line(*(name for name, _ in _FIXED_COLUMNS), "question", "quote")
+        self._line({name: name for name, _ in self._columns}, "question", "quote")
 
-    def _line(self, *cells: str) -> None:
-        sizes = [size for _, size in _FIXED_COLUMNS] + [self._question_width]
+    @staticmethod
+    def _flexible(columns: list[tuple[str, int]], width: int) -> int:
+        return width - sum(size for _, size in columns) - len(_GAP) * len(columns)
+
+    def _line(self, cells: dict[str, str], question: str, quote: str) -> None:
+        pieces = [fit(cells[name], size) for name, size in self._columns] + [fit(question, self._question_width)]
         if self._quote_width is not None:
-            sizes.append(self._quote_width)
-        self._out.write(
-            _GAP.join(fit(cell, size) for cell, size in zip(cells[: len(sizes)], sizes, strict=True)).rstrip() + "\n"
-        )
+            pieces.append(fit(quote, self._quote_width))
+        self._out.write(_GAP.join(pieces).rstrip() + "\n")
 
     def write(self, record: LoggedQuery) -> None:
-        self._line(
-            record.created_at.strftime("%Y-%m-%d %H:%M"),
-            record.channel.value,
-            "yes" if record.answered else "no",
-            "" if record.score is None else f"{record.score:.2f}",
-            "" if record.feedback is None else record.feedback.value,
-            record.review_status.value,
-            record.question,
-            record.quote or "",
-        )
+        cells = {
+            "id": record.id,
+            "time": record.created_at.strftime("%Y-%m-%d %H:%M"),
+            "channel": record.channel.value,
+            "ans": "yes" if record.answered else "no",
+            "score": "" if record.score is None else f"{record.score:.2f}",
+            "fb": "" if record.feedback is None else record.feedback.value,
+            "review": record.review_status.value,
+        }
+        self._line(cells, record.question, record.quote or "")
 
 
 def stats_json(stats: LogStats) -> dict[str, Any]:
@@ -187,6 +197,20 @@ def stats_json(stats: LogStats) -> dict[str, Any]:
         "median_latency_ms": stats.median_latency_ms,
         "top_questions": [{"question": text, "count": count} for text, count in stats.top_questions],
     }
+
+
+def write_stats_csv(stats: LogStats, out: TextIO) -> None:
+    """The figures as CSV rows of (section, label, value), questions guarded against spreadsheet formulas."""
+    writer = csv.writer(out)
+    writer.writerow(("section", "label", "value"))
+    writer.writerow(("now", "", stats.now.isoformat(timespec="seconds")))
+    for label, figures in (("today", stats.today), ("last_7_days", stats.last_7_days)):
+        writer.writerow((label, "questions", figures.questions))
+        writer.writerow((label, "answered", figures.answered))
+        writer.writerow((label, "answered_share", _spreadsheet_cell(figures.answered_share)))
+    writer.writerow(("last_7_days", "median_latency_ms", _spreadsheet_cell(stats.median_latency_ms)))
+    for text, count in stats.top_questions:
+        writer.writerow(("top_question", _spreadsheet_cell(text), count))
 
 
 def write_stats_table(stats: LogStats, out: TextIO, width: int) -> None:

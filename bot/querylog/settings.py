@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
+from bot.ops.data_dir import data_directory
 from bot.querylog.database_url import default_sqlite_url, to_async_url
 
-DEFAULT_DATA_DIR = "./data"
 DEFAULT_RETENTION_DAYS = 90
 
 
@@ -46,12 +46,14 @@ def _retention_days(raw: str | None) -> int:
 
 
 def settings_from_env(environ: Mapping[str, str] = os.environ) -> LogSettings:
-    """Read QUOTEBOT_DATA_DIR, DATABASE_URL, QUOTEBOT_LOG_RETENTION_DAYS and QUOTEBOT_LOG_SECRET."""
-    data_dir = Path(environ.get("QUOTEBOT_DATA_DIR") or DEFAULT_DATA_DIR)
+    """Read QUOTEBOT_DATA_DIR, DATABASE_URL, DATABASE_PASSWORD, QUOTEBOT_LOG_RETENTION_DAYS and QUOTEBOT_LOG_SECRET."""
+    data_dir = data_directory(environ)
     raw_url = environ.get("DATABASE_URL", "").strip()
     return LogSettings(
         data_dir=data_dir,
-        database_url=to_async_url(raw_url) if raw_url else default_sqlite_url(data_dir),
+        database_url=(
+            to_async_url(raw_url, environ.get("DATABASE_PASSWORD") or None) if raw_url else default_sqlite_url(data_dir)
+        ),
         retention_days=_retention_days(environ.get("QUOTEBOT_LOG_RETENTION_DAYS")),
         secret=environ.get("QUOTEBOT_LOG_SECRET") or None,
     )

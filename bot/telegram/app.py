@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.answers import wording
 from bot.ops.metrics import Metrics
 from bot.ops.settings import Settings
 from bot.querylog import QueryLog
@@ -35,13 +36,13 @@ logger = logging.getLogger(__name__)
 # The Application as ApplicationBuilder().build() makes it: PTB's default bot, context and data types.
 QuotebotApplication: TypeAlias = "Application[Any, Any, Any, Any, Any, Any]"
 
-COMMANDS = [
-    BotCommand("ask", "Ask a question about the sources"),
-    BotCommand("sources", "List the sources and their dates"),
-    BotCommand("help", "How to ask, in chats, groups and inline"),
-    BotCommand("start", "What this bot does"),
-    BotCommand("forget", "Delete the questions you asked from the log"),
-]
+COMMANDS = {
+    "ask": wording.COMMAND_ASK,
+    "sources": wording.COMMAND_SOURCES,
+    "help": wording.COMMAND_HELP,
+    "start": wording.COMMAND_START,
+    "forget": wording.COMMAND_FORGET,
+}
 MODERATOR_COMMANDS = {
     "recent": moderation.recent,
     "unanswered": moderation.unanswered,
@@ -104,8 +105,12 @@ def add_handlers(application: QuotebotApplication) -> None:
 
 
 async def register_commands(application: QuotebotApplication) -> None:
-    """The command menu readers see next to the message box."""
-    await application.bot.set_my_commands(COMMANDS)
+    """The command menu readers see next to the message box: English for everyone, and each catalogue's
+    language for readers whose app uses it."""
+    for language in wording.LANGUAGES:
+        words = wording.wording_for(language)
+        commands = [BotCommand(name, words.text(description)) for name, description in COMMANDS.items()]
+        await application.bot.set_my_commands(commands, language_code=None if language == "en" else language)
 
 
 async def initialize_with_retry(application: QuotebotApplication, stop: asyncio.Event) -> bool:

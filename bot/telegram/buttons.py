@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.answers.wording import MORE_BUTTON, Wording
 from bot.querylog import Vote, is_record_id
 
 MORE, FEEDBACK = "m", "f"
@@ -20,14 +21,14 @@ class ButtonPress:
     value: str
 
 
-def answer_keyboard(record_id: str, next_rank: int | None) -> InlineKeyboardMarkup:
+def answer_keyboard(record_id: str, next_rank: int | None, words: Wording) -> InlineKeyboardMarkup:
     """More (when another passage exists) and the two feedback buttons."""
     row = [
         InlineKeyboardButton("👍", callback_data=f"{FEEDBACK}|{record_id}|{Vote.UP}"),
         InlineKeyboardButton("👎", callback_data=f"{FEEDBACK}|{record_id}|{Vote.DOWN}"),
     ]
     if next_rank is not None:
-        row.insert(0, InlineKeyboardButton("More", callback_data=f"{MORE}|{record_id}|{next_rank}"))
+        row.insert(0, InlineKeyboardButton(words.text(MORE_BUTTON), callback_data=f"{MORE}|{record_id}|{next_rank}"))
     return InlineKeyboardMarkup([row])
 
 

@@ -18,14 +18,16 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.answers import wording as w
 from bot.answers.ask import Reply, ask
-from bot.answers.formatting import human_date
+from bot.answers.wording import Wording
 from bot.querylog import Channel, QueryRecord, Vote
 from bot.querylog.record import Candidate
 from bot.querylog.writes import OpResult
 from bot.telegram import replies
 from bot.telegram.addressing import addressed_question, command_argument
 from bot.telegram.buttons import FEEDBACK, answer_keyboard, parse_press
+from bot.telegram.language import reader_words
 from bot.telegram.services import LOG_WAIT_SECONDS, BotServices, services
 from retrieval.engine import Refusal
 
@@ -41,19 +43,20 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     documents = services(context).engine.corpus.documents
-    await message.reply_html(replies.welcome_html(documents, user.first_name if user else None))
+    await message.reply_html(replies.welcome_html(documents, user.first_name if user else None, reader_words(update)))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain the ways to ask: private chat, groups, inline."""
     if update.effective_message:
-        await update.effective_message.reply_html(replies.help_html(context.bot.username))
+        await update.effective_message.reply_html(replies.help_html(context.bot.username, reader_words(update)))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the documents with their dates."""
     if update.effective_message:
-        await update.effective_message.reply_html(replies.sources_html(services(context).engine.corpus.documents))
+        documents = services(context).engine.corpus.documents
+        await update.effective_message.reply_html(replies.sources_html(documents, reader_words(update)))
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,7 +66,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     question = command_argument(message)
     if not question:
-        await message.reply_html(replies.ASK_USAGE)
+        await message.reply_html(replies.ask_usage_html(reader_words(update)))
         return
     await answer_question(update, context, question)
 
@@ -85,13 +88,13 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice and files in a private chat get a hint instead of silence."""
     if update.effective_message:
-        await update.effective_message.reply_html(replies.NOT_TEXT)
+        await update.effective_message.reply_html(replies.not_text_html(reader_words(update)))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A /command the bot does not know, in a private chat."""
     if update.effective_message:
-        await update.effective_message.reply_html(replies.UNKNOWN_COMMAND)
+        await update.effective_message.reply_html(reader_words(update).html(w.UNKNOWN_COMMAND))
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str) -> None:
@@ -103,24 +106,24 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, ra
     started = time.perf_counter()
     reply = ask(bot_services.engine, raw, top=LOGGED_CANDIDATES)
     record_id = _log_question(update, bot_services, reply, started)
-    text, keyboard = _reply_content(reply, bot_services, record_id)
+    text, keyboard = _reply_content(reply, bot_services, record_id, reader_words(update))
     await message.reply_html(text, reply_markup=keyboard, do_quote=_quote_in(message))
 
 
 def _reply_content(
-    reply: Reply, bot_services: BotServices, record_id: str | None
+    reply: Reply, bot_services: BotServices, record_id: str | None, words: Wording
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     answer = reply.answer
-    truncated = reply.question.truncated
+    truncated_to = len(reply.question.text) if reply.question.truncated else None
     if answer is None:
-        return replies.EMPTY_QUESTION, None
+        return replies.empty_question_html(words), None
     if answer.refusal is Refusal.NO_TERMS:
-        return replies.NO_TERMS, None
+        return replies.no_terms_html(words), None
     if answer.refusal is Refusal.NOT_COVERED or record_id is None:
-        return replies.not_covered_html(bot_services.engine.corpus.documents, truncated), None
+        return replies.not_covered_html(bot_services.engine.corpus.documents, words, truncated_to), None
     bot_services.questions.remember(record_id, reply.question.text)
     next_rank = 1 if len(answer.results) > 1 else None
-    return replies.answer_html(answer.results[0], truncated), answer_keyboard(record_id, next_rank)
+    return replies.answer_html(answer.results[0], words, truncated_to), answer_keyboard(record_id, next_rank, words)
 
 
 def _log_question(update: Update, bot_services: BotServices, reply: Reply, started: float) -> str | None:
@@ -155,15 +158,16 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     press = parse_press(query.data)
+    words = reader_words(update)
     if press is None:
-        await query.answer("This button is no longer valid.")
+        await query.answer(words.text(w.STALE_BUTTON))
         return
     if press.kind == FEEDBACK:
         bot_services = services(context)
         vote = Vote(press.value)
         stored = bot_services.query_log.set_feedback(press.record_id, bot_services.reader(query.from_user.id), vote)
         stored.add_done_callback(_log_feedback_failure)
-        await query.answer("Thanks — noted 👍" if vote is Vote.UP else "Thanks — noted. We'll look at it.")
+        await query.answer(words.text(w.THANKS_UP if vote is Vote.UP else w.THANKS_DOWN))
         return
     await _show_more(update, context, press.record_id, int(press.value))
 
@@ -178,9 +182,10 @@ async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, record_
     if query is None or chat is None:
         return
     bot_services = services(context)
+    words = reader_words(update)
     question = bot_services.questions.recall(record_id) or await _stored_question(bot_services, record_id)
     if question is None:
-        await query.answer("I no longer remember that question — please ask it again.", show_alert=True)
+        await query.answer(words.text(w.FORGOTTEN_QUESTION), show_alert=True)
         return
     if not await _within_rate_limit(update, context):
         await query.answer()
@@ -188,14 +193,14 @@ async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, record_
     answer = ask(bot_services.engine, question, top=rank + 2).answer
     results = answer.results if answer else []
     if len(results) <= rank:
-        await query.answer("No other passage matches this question.")
+        await query.answer(words.text(w.NO_OTHER_PASSAGE))
         return
     await query.answer()
     next_rank = rank + 1 if len(results) > rank + 1 else None
     await context.bot.send_message(
         chat_id=chat.id,
-        text=replies.answer_html(results[rank]),
-        reply_markup=answer_keyboard(record_id, next_rank),
+        text=replies.answer_html(results[rank], words),
+        reply_markup=answer_keyboard(record_id, next_rank, words),
     )
 
 
@@ -218,9 +223,9 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         count = await asyncio.wait_for(asyncio.shield(deleting), timeout=LOG_WAIT_SECONDS)
     except TimeoutError:
-        await message.reply_html(replies.FORGET_PENDING)
+        await message.reply_html(reader_words(update).html(w.FORGET_PENDING))
         return
-    await message.reply_html(replies.forgotten_html(count))
+    await message.reply_html(replies.forgotten_html(count, reader_words(update)))
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -228,16 +233,15 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     if query is None:
         return
+    words = reader_words(update)
     if not query.query.strip():
-        await query.answer(
-            [], button=InlineQueryResultsButton("Type a question about the sources", start_parameter="inline")
-        )
+        await query.answer([], button=InlineQueryResultsButton(words.text(w.INLINE_EMPTY), start_parameter="inline"))
         return
     if not await _within_rate_limit(update, context):
         await query.answer(
             [],
             cache_time=5,
-            button=InlineQueryResultsButton("Too many questions — wait a moment", start_parameter="slow"),
+            button=InlineQueryResultsButton(words.text(w.INLINE_SLOW), start_parameter="slow"),
         )
         return
     bot_services = services(context)
@@ -245,14 +249,17 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     reply = ask(bot_services.engine, query.query, top=INLINE_RESULTS)
     _log_question(update, bot_services, reply, started)
     if reply.answer is None or not reply.answer.answered:
-        await query.answer([], button=InlineQueryResultsButton("The sources don't cover that", start_parameter="help"))
+        button = InlineQueryResultsButton(words.text(w.INLINE_NOT_COVERED), start_parameter="help")
+        await query.answer([], button=button)
         return
     results = [
         InlineQueryResultArticle(
             id=str(rank),
             title=replies.shorten(result.quote, 100),
-            description=f"{replies.shorten(result.passage.title, 80)} — {human_date(result.passage.date)}",
-            input_message_content=InputTextMessageContent(replies.answer_html(result), parse_mode=ParseMode.HTML),
+            description=f"{replies.shorten(result.passage.title, 80)} — {words.date(result.passage.date)}",
+            input_message_content=InputTextMessageContent(
+                replies.answer_html(result, words), parse_mode=ParseMode.HTML
+            ),
         )
         for rank, result in enumerate(reply.answer.results)
     ]
@@ -266,10 +273,11 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
         services(context).metrics.observe_telegram_error(context.error)
     if not isinstance(update, Update):
         return
+    words = reader_words(update)
     if update.callback_query:
-        await update.callback_query.answer(replies.SOMETHING_WRONG)
+        await update.callback_query.answer(words.text(w.SOMETHING_WRONG))
     elif update.effective_message and update.effective_chat:
-        await context.bot.send_message(update.effective_chat.id, replies.SOMETHING_WRONG)
+        await context.bot.send_message(update.effective_chat.id, words.html(w.SOMETHING_WRONG))
 
 
 async def _within_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -278,7 +286,9 @@ async def _within_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if user is None or limit.allow(user.id):
         return True
     if limit.should_warn(user.id) and update.effective_message:
-        await update.effective_message.reply_html(replies.rate_limited_html(limit.retry_after(user.id)))
+        await update.effective_message.reply_html(
+            replies.rate_limited_html(limit.retry_after(user.id), reader_words(update))
+        )
     return False
 
 

@@ -88,14 +88,17 @@ async def review(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/review RECORD_ID ok|flag [note]: a moderator's verdict on one answer."""
     parts = command_argument(message).split(maxsplit=2)
     verdict: Literal["ok", "flag"]
-    if len(parts) >= 2 and is_record_id(parts[0]) and parts[1] == "ok":
+    if len(parts) >= 2 and parts[1] == "ok":
         verdict = "ok"
-    elif len(parts) >= 2 and is_record_id(parts[0]) and parts[1] == "flag":
+    elif len(parts) >= 2 and parts[1] == "flag":
         verdict = "flag"
     else:
         await message.reply_html(REVIEW_USAGE)
         return
     record_id = parts[0]
+    if not is_record_id(record_id):
+        await message.reply_html(f"No such record: <code>{escape(record_id)}</code> (ids are shown by /recent).")
+        return
     note = parts[2] if len(parts) > 2 else None
     bot_services = services(context)
     moderator = bot_services.reader(message.from_user.id) if message.from_user else None
@@ -105,7 +108,9 @@ async def review(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
     except TimeoutError:
         text = f"Saved; <code>{record_id}</code> will be marked {verdict} once the log database is reachable."
     else:
-        text = f"Marked <code>{record_id}</code> as {verdict}." if found else f"No record <code>{record_id}</code>."
+        text = (
+            f"Marked <code>{record_id}</code> as {verdict}." if found else f"No such record: <code>{record_id}</code>."
+        )
     await message.reply_html(text)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.answers.formatting import EXAMPLE_QUESTION, human_date, quote_with_dates
-from bot.answers.questions import MAX_QUESTION_CHARS
+from bot.answers import wording as w
+from bot.answers.formatting import quote_with_dates
+from bot.answers.wording import Wording
 from corpus.model import Document
 from retrieval.engine import Result
 
@@ -16,20 +17,30 @@ MESSAGE_LIMIT = 4096
 QUOTE_LIMIT = 3000
 TITLE_LIMIT = 200
 
-TRUNCATED_NOTE = f"<i>Your question was long, so I only read its first {MAX_QUESTION_CHARS} characters.</i>"
-EMPTY_QUESTION = f"Please ask a question in words, for example: <i>{escape(EXAMPLE_QUESTION)}</i>"
-NO_TERMS = (
-    "That question has no words I can search for. Ask about a person, place or event, for example: "
-    f"<i>{escape(EXAMPLE_QUESTION)}</i>"
-)
-NOT_TEXT = f"I can only read text questions. Try: <i>{escape(EXAMPLE_QUESTION)}</i>"
-ASK_USAGE = f"Put your question after the command, for example: <code>/ask {escape(EXAMPLE_QUESTION)}</code>"
-UNKNOWN_COMMAND = "I don't know that command. /help says what I can do."
-FORGET_PENDING = (
-    "Your logged questions will be deleted as soon as the log database is reachable again; "
-    "nothing more is needed from you."
-)
-SOMETHING_WRONG = "Sorry, something went wrong while answering. Please try again in a moment."
+
+def example_html(words: Wording) -> str:
+    return f"<i>{escape(words.example)}</i>"
+
+
+def empty_question_html(words: Wording) -> str:
+    return words.html(w.EMPTY_QUESTION, example=example_html(words))
+
+
+def no_terms_html(words: Wording) -> str:
+    return words.html(w.NO_TERMS, example=example_html(words))
+
+
+def not_text_html(words: Wording) -> str:
+    return words.html(w.NOT_TEXT, example=example_html(words))
+
+
+def ask_usage_html(words: Wording) -> str:
+    return words.html(w.ASK_USAGE, command=f"<code>/ask {escape(words.example)}</code>")
+
+
+def truncated_html(words: Wording, used: int) -> str:
+    """How much of a long question was read: the same number the CLI prints."""
+    return f"<i>{words.count(w.TRUNCATED, used, render=escape)}</i>"
 
 
 def utf16_length(text: str) -> int:
@@ -51,91 +62,94 @@ def shorten(text: str, limit: int) -> str:
     return (head if len(head) > len(cut) // 2 else cut).rstrip() + "…"
 
 
-def answer_html(result: Result, truncated: bool = False) -> str:
+def answer_html(result: Result, words: Wording, truncated_to: int | None = None) -> str:
     """The quote in a blockquote, then title, date and source: what readers need to trust it."""
     passage = result.passage
     source = escape(passage.source)
     if passage.source.startswith(("http://", "https://")):
         source = f'<a href="{escape(passage.source, quote=True)}">{source}</a>'
-    lines = [TRUNCATED_NOTE] if truncated else []
+    lines = [truncated_html(words, truncated_to)] if truncated_to is not None else []
     lines += [
-        f"<blockquote>{quote_html(result)}</blockquote>",
-        f"— <b>{escape(shorten(passage.title, TITLE_LIMIT))}</b>, {human_date(passage.date)}",
-        f"Source: {source}",
+        f"<blockquote>{quote_html(result, words)}</blockquote>",
+        f"— <b>{escape(shorten(passage.title, TITLE_LIMIT))}</b>, {escape(words.date(passage.date))}",
+        words.html(w.SOURCE, source=source),
     ]
     return "\n".join(lines)
 
 
-def quote_html(result: Result) -> str:
-    """The escaped quote, each relative date followed by the day it means in italics."""
+def quote_html(result: Result, words: Wording) -> str:
+    """The escaped quote (verbatim, never translated), each relative date followed by its day in italics."""
     return quote_with_dates(
-        shorten(result.quote, QUOTE_LIMIT), result.dates, text=escape, day=lambda span: f" <i>({escape(span)})</i>"
+        shorten(result.quote, QUOTE_LIMIT),
+        result.dates,
+        text=escape,
+        day=lambda span: f" <i>({escape(span)})</i>",
+        words=words,
     )
 
 
-def not_covered_html(documents: Sequence[Document], truncated: bool = False) -> str:
+def not_covered_html(documents: Sequence[Document], words: Wording, truncated_to: int | None = None) -> str:
     """A friendly refusal that says what the sources do cover, so the reader can ask again."""
-    lines = [TRUNCATED_NOTE] if truncated else []
-    lines.append("The sources don't cover that, so I won't guess. They are about:")
-    lines.append(sources_list_html(documents))
-    lines.append(f"Try, for example: <i>{escape(EXAMPLE_QUESTION)}</i>")
+    lines = [truncated_html(words, truncated_to)] if truncated_to is not None else []
+    lines.append(words.html(w.NOT_COVERED))
+    lines.append(sources_list_html(documents, words))
+    lines.append(words.html(w.TRY_EXAMPLE, example=example_html(words)))
     return "\n".join(lines)
 
 
-def sources_list_html(documents: Sequence[Document], limit: int = 20) -> str:
+def sources_list_html(documents: Sequence[Document], words: Wording, limit: int = 20) -> str:
     """One line per document with its date; long lists end with a count of the rest."""
-    lines = [f"• {escape(shorten(d.title, TITLE_LIMIT))} ({human_date(d.date)})" for d in documents[:limit]]
+    lines = [f"• {escape(shorten(d.title, TITLE_LIMIT))} ({escape(words.date(d.date))})" for d in documents[:limit]]
     if len(documents) > limit:
-        lines.append(f"… and {len(documents) - limit} more")
+        lines.append(words.count(w.MORE_SOURCES, len(documents) - limit, render=escape))
     return "\n".join(lines)
 
 
-def welcome_html(documents: Sequence[Document], first_name: str | None) -> str:
+def welcome_html(documents: Sequence[Document], first_name: str | None, words: Wording) -> str:
     """/start: who the bot is, what it has read, and an example to copy."""
-    greeting = f"Hello, {escape(first_name)}!" if first_name else "Hello!"
+    greeting = words.html(w.GREETING_NAMED, name=escape(first_name)) if first_name else words.html(w.GREETING)
     return "\n".join(
         [
-            f"{greeting} I answer questions about my sources with exact quotations, their date and source — "
-            "and I say so when the sources don't cover something.",
+            f"{greeting} {words.html(w.INTRODUCTION)}",
             "",
-            "I have read:",
-            sources_list_html(documents),
+            words.html(w.HAVE_READ),
+            sources_list_html(documents, words),
             "",
-            f"Ask me, for example: <i>{escape(EXAMPLE_QUESTION)}</i>",
-            "/help explains how to ask in groups and inline.",
+            words.html(w.ASK_ME, example=example_html(words)),
+            words.html(w.HELP_POINTER),
         ]
     )
 
 
-def help_html(bot_username: str) -> str:
+def help_html(bot_username: str, words: Wording) -> str:
     """/help: the three ways to ask, with the bot's real @username filled in."""
     name = escape(bot_username)
+    yours = words.html(w.YOUR_QUESTION)
     return "\n".join(
         [
-            "<b>How to ask</b>",
-            "• In a private chat, just type your question.",
-            f"• In a group, use <code>/ask your question</code>, mention me (@{name} your question), "
-            "or reply to one of my messages.",
-            f"• In any chat, type <code>@{name} your question</code> and pick a quote to send.",
+            f"<b>{words.html(w.HELP_HEADING)}</b>",
+            f"• {words.html(w.HELP_PRIVATE)}",
+            "• " + words.html(w.HELP_GROUP, command=f"<code>/ask {yours}</code>", mention=f"@{name} {yours}"),
+            "• " + words.html(w.HELP_INLINE, inline=f"<code>@{name} {yours}</code>"),
             "",
-            "Under each answer, <b>More</b> shows the next best passage, and 👍/👎 tell us whether it helped.",
-            "/sources lists what I have read.",
+            words.html(w.HELP_BUTTONS, more=f"<b>{words.html(w.MORE_BUTTON)}</b>"),
+            words.html(w.HELP_SOURCES),
         ]
     )
 
 
-def sources_html(documents: Sequence[Document]) -> str:
+def sources_html(documents: Sequence[Document], words: Wording) -> str:
     """/sources: the documents with their dates."""
-    return "<b>Sources</b>\n" + sources_list_html(documents, limit=50)
+    return f"<b>{words.html(w.SOURCES_HEADING)}</b>\n" + sources_list_html(documents, words, limit=50)
 
 
-def rate_limited_html(seconds: int) -> str:
+def rate_limited_html(seconds: int, words: Wording) -> str:
     """The polite message for a reader who asks faster than the configured limit."""
-    return f"You're asking faster than I can keep up with. Please wait about {seconds} seconds and ask again."
+    return words.count(w.RATE_LIMITED, seconds, render=escape)
 
 
-def forgotten_html(count: int) -> str:
+def forgotten_html(count: int, words: Wording) -> str:
     """/forget's answer: how many logged questions were deleted."""
     if count == 0:
-        return "I had no logged questions of yours. Nothing was deleted."
-    return f"Done: I deleted your {count} logged question{'s' if count != 1 else ''}."
+        return words.html(w.NOTHING_FORGOTTEN)
+    return words.count(w.FORGOTTEN, count, render=escape)

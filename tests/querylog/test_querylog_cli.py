@@ -122,7 +122,7 @@ def test_table_uses_a_wide_terminal(
 def _assert_safe_table(table: str, columns: int, rows: int) -> None:
     lines = table.splitlines()
     assert len(lines) == 1 + rows
-    assert lines[0].split()[:3] == ["time", "channel", "ans"]
+    assert lines[0].split()[:4] == ["id", "time", "ans", "score"]
     assert all(display_width(line) <= columns for line in lines)
     assert "\x1b" not in table and "\u202e" not in table
     assert "Why exactly exactly" in table and "…" in table
@@ -200,7 +200,7 @@ def test_an_unreachable_database_is_explained_without_traceback_or_password(data
         "recent", database_url=f"postgresql://bob:s3cret@127.0.0.1:{free_port()}/db", data_dir=data_dir
     )
     assert result.returncode == 1
-    assert "cannot read the query log at postgresql+asyncpg://bob:***@127.0.0.1" in result.stderr
+    assert "cannot read the query log at postgresql+asyncpg://***@127.0.0.1" in result.stderr
     assert "Traceback" not in result.stderr and "s3cret" not in result.stderr + result.stdout
 
 
@@ -230,4 +230,74 @@ async def test_piping_into_head_ends_quietly(tmp_path: Path) -> None:
     )
     assert pipeline.returncode == 0
     assert json.loads(pipeline.stdout)["question"].startswith("question ")
-    assert pipeline.stderr == ""
+    assert pipeline.stderr == f"quotebot log: reading {tmp_path / 'db.sqlite3'}\n"
+
+
+def test_table_rows_start_with_the_record_id(filled: dict[str, str], backend: Backend, data_dir: Path) -> None:
+    result = quotebot_log("recent", database_url=backend.url, data_dir=data_dir, columns=80)
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == [
+        filled["wide"],
+        filled["hostile"],
+        filled["long"],
+        filled["formula"],
+    ]
+
+
+def test_review_from_the_command_line_clears_a_thumbs_down(
+    filled: dict[str, str], backend: Backend, data_dir: Path
+) -> None:
+    reviewed = quotebot_log(
+        "review", filled["long"], "ok", "--note", "quote is right", database_url=backend.url, data_dir=data_dir
+    )
+    assert reviewed.returncode == 0, reviewed.stderr
+    assert reviewed.stdout == f"marked {filled['long']} as ok\n"
+    flagged = quotebot_log("flagged", "--format", "jsonl", database_url=backend.url, data_dir=data_dir)
+    assert [json.loads(line)["id"] for line in flagged.stdout.splitlines()] == [filled["hostile"]]
+    exported = quotebot_log("export", database_url=backend.url, data_dir=data_dir)
+    row = next(json.loads(line) for line in exported.stdout.splitlines() if filled["long"] in line)
+    assert row["review_status"] == "ok" and row["review_note"] == "quote is right"
+
+
+@pytest.mark.parametrize("record_id", ["nosuchid", "01ARZ3NDEKTSV4RRFFQ69G5FAV"])
+def test_review_of_a_record_that_does_not_exist_is_an_error(
+    record_id: str, filled: dict[str, str], backend: Backend, data_dir: Path
+) -> None:
+    result = quotebot_log("review", record_id, "flag", database_url=backend.url, data_dir=data_dir)
+    assert result.returncode == 1
+    assert f"no such record: {record_id}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_stats_as_csv(filled: dict[str, str], backend: Backend, data_dir: Path) -> None:
+    result = quotebot_log("stats", "--format", "csv", database_url=backend.url, data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["section", "label", "value"]
+    assert ["last_7_days", "questions", "4"] in rows and ["last_7_days", "answered_share", "0.5"] in rows
+    assert ["top_question", "'" + FORMULA.casefold()[:-2], "1"] in rows
+
+
+def test_a_missing_log_is_an_error_that_names_the_file(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [QUOTEBOT, "log", "stats"],
+        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "QUOTEBOT_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"no query log at {tmp_path / 'querylog.sqlite3'}" in result.stderr
+    assert not (tmp_path / "querylog.sqlite3").exists()
+
+
+def test_log_commands_default_to_the_users_data_folder(tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "QUOTEBOT_DATA_DIR")}
+    result = subprocess.run(
+        [QUOTEBOT, "log", "recent"],
+        env={**environment, "XDG_DATA_HOME": str(tmp_path / "xdg")},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert f"no query log at {tmp_path / 'xdg' / 'quotebot' / 'querylog.sqlite3'}" in result.stderr

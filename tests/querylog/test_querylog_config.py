@@ -14,7 +14,7 @@ from bot.querylog import (
     new_record_id,
     settings_from_env,
 )
-from bot.querylog.database_url import redact, to_async_url
+from bot.querylog.database_url import describe, redact, to_async_url
 from bot.querylog.output import display_width, fit
 from bot.querylog.pseudonym import (
     SECRET_FILE_NAME,
@@ -62,19 +62,38 @@ def test_unusable_database_urls_are_refused_without_showing_the_password(written
     assert "DATABASE_URL" in str(refused.value)
 
 
-def test_redact_hides_passwords_in_userinfo_and_query() -> None:
-    assert redact("postgresql://u:p@ss:w0rd@host/db") == "postgresql://u:***@host/db"
+@pytest.mark.parametrize("password", ["p@ss:w0rd", "p@ss/w#rd", "p/ss#w@rd?x=1", "a@b@c", "plain"])
+def test_redact_hides_the_whole_user_info_whatever_the_password_holds(password: str) -> None:
+    written = f"postgresql://quotebot:{password}@db.internal:5432/quotes"
+    assert redact(written) == "postgresql://***@db.internal:5432/quotes"
+    assert redact(f"could not connect to {written}: refused") == (
+        "could not connect to postgresql://***@db.internal:5432/quotes: refused"
+    )
+
+
+def test_redact_hides_password_parameters_and_leaves_urls_without_user_info() -> None:
     assert (
         redact("postgresql://host/db?user=u&password=hunter2&ssl=on")
         == "postgresql://host/db?user=u&password=***&ssl=on"
     )
-    assert redact("postgresql://u@host/db") == "postgresql://u@host/db"
+    assert redact("postgresql://host/db") == "postgresql://host/db"
 
 
-def test_settings_default_to_sqlite_in_the_data_dir() -> None:
+def test_database_password_is_taken_verbatim_and_never_shown() -> None:
+    password = "p@ss/w#rd%20"
+    settings = settings_from_env(
+        {"DATABASE_URL": "postgresql://quotebot@postgres:5432/quotebot", "DATABASE_PASSWORD": password}
+    )
+    assert settings.database_url.password == password
+    assert settings.database_url.host == "postgres" and settings.database_url.database == "quotebot"
+    assert describe(settings.database_url) == "postgresql+asyncpg://***@postgres:5432/quotebot"
+
+
+def test_settings_default_to_sqlite_in_the_users_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     settings = settings_from_env({})
-    assert settings.data_dir == Path("./data")
-    assert settings.database_url.render_as_string() == "sqlite+aiosqlite:///data/querylog.sqlite3"
+    assert settings.data_dir == tmp_path / "quotebot"
+    assert settings.database_url.database == str(tmp_path / "quotebot" / "querylog.sqlite3")
     assert settings.retention_days == 90 and settings.secret is None
 
 

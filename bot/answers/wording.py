@@ -1,0 +1,177 @@
+"""Every word the bot says to readers, for the console and Telegram alike, in the reader's language.
+
+The messages are English msgids, marked with `N_` (and `NP_` for those with a count) so that `pybabel
+extract` finds them; a `Wording` looks them up in its language's gettext catalogue (`locale/`, compiled
+to .mo when the package is built) and writes dates with Babel. Front ends only arrange these words:
+the console as plain text, Telegram as escaped HTML. The quote itself is never translated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from html import escape
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+
+DOMAIN = "quotebot"
+LOCALE_DIR = Path(__file__).with_name("locale")
+ENGLISH = "en"
+# The languages with a catalogue; any other language_code gets English.
+LANGUAGES = ("en", "fr", "de", "es", "ru", "uk")
+# English dates read "3 December 2022", as British English writes them.
+_BABEL_LOCALES = {"en": "en_GB"}
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated when a Wording says it."""
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class Plural:
+    """A message whose wording depends on a number: `{count}` is filled in."""
+
+    singular: str
+    plural: str
+
+
+def NP_(singular: str, plural: str) -> Plural:
+    """Mark a message with singular and plural forms for extraction."""
+    return Plural(singular, plural)
+
+
+EXAMPLE_QUESTION = N_("What were Putin's three demands?")
+EMPTY_QUESTION = N_("Please ask a question in words, for example: {example}")
+NO_TERMS = N_("That question has no words to search for. Ask about a person, place or event, for example: {example}")
+NOT_COVERED = N_("The sources don't cover that, so I won't guess. They are about:")
+TRY_EXAMPLE = N_("Try, for example: {example}")
+TRUNCATED = NP_(
+    "Your question was long, so only its first {count} character was used.",
+    "Your question was long, so only its first {count} characters were used.",
+)
+UNDATED = N_("undated")
+SOURCE = N_("Source: {source}")
+MORE_SOURCES = NP_("… and {count} more", "… and {count} more")
+SOURCES_HEADING = N_("Sources")
+NOT_TEXT = N_("I can only read text questions. Try: {example}")
+ASK_USAGE = N_("Put your question after the command, for example: {command}")
+UNKNOWN_COMMAND = N_("I don't know that command. /help says what I can do.")
+NO_OTHER_PASSAGE = N_("No other passage matches this question.")
+MORE_NEEDS_A_QUESTION = N_("Ask a question first; /more then shows the next passage for it.")
+FORGOTTEN_QUESTION = N_("I no longer remember that question — please ask it again.")
+STALE_BUTTON = N_("This button is no longer valid.")
+THANKS_UP = N_("Thanks — noted 👍")
+THANKS_DOWN = N_("Thanks — noted. We'll look at it.")
+MORE_BUTTON = N_("More")
+INLINE_EMPTY = N_("Type a question about the sources")
+INLINE_SLOW = N_("Too many questions — wait a moment")
+INLINE_NOT_COVERED = N_("The sources don't cover that")
+RATE_LIMITED = NP_(
+    "You're asking faster than I can keep up with. Please wait about {count} second and ask again.",
+    "You're asking faster than I can keep up with. Please wait about {count} seconds and ask again.",
+)
+FORGET_PENDING = N_(
+    "Your logged questions will be deleted as soon as the log database is reachable again; "
+    "nothing more is needed from you."
+)
+NOTHING_FORGOTTEN = N_("I had no logged questions of yours. Nothing was deleted.")
+FORGOTTEN = NP_("Done: I deleted your {count} logged question.", "Done: I deleted your {count} logged questions.")
+SOMETHING_WRONG = N_("Sorry, something went wrong while answering. Please try again in a moment.")
+GREETING_NAMED = N_("Hello, {name}!")
+GREETING = N_("Hello!")
+INTRODUCTION = N_(
+    "I answer questions about my sources with exact quotations, their date and source — "
+    "and I say so when the sources don't cover something."
+)
+HAVE_READ = N_("I have read:")
+ASK_ME = N_("Ask me, for example: {example}")
+HELP_POINTER = N_("/help explains how to ask in groups and inline.")
+HELP_HEADING = N_("How to ask")
+HELP_PRIVATE = N_("In a private chat, just type your question.")
+HELP_GROUP = N_("In a group, use {command}, mention me ({mention}), or reply to one of my messages.")
+HELP_INLINE = N_("In any chat, type {inline} and pick a quote to send.")
+YOUR_QUESTION = N_("your question")
+HELP_BUTTONS = N_("Under each answer, {more} shows the next best passage, and 👍/👎 tell us whether it helped.")
+HELP_SOURCES = N_("/sources lists what I have read.")
+COMMAND_ASK = N_("Ask a question about the sources")
+COMMAND_SOURCES = N_("List the sources and their dates")
+COMMAND_HELP = N_("How to ask, in chats, groups and inline")
+COMMAND_START = N_("What this bot does")
+COMMAND_FORGET = N_("Delete the questions you asked from the log")
+CONSOLE_HELP = N_(
+    "Type a question about the sources and press Enter; the answer is a verbatim quote with its date and "
+    "source. For example: {example}\n/more shows the next passage for the last question, /sources lists "
+    "the documents, /quit (or Ctrl-D) leaves."
+)
+CONSOLE_WELCOME = NP_("quotebot — {count} source loaded.", "quotebot — {count} sources loaded.")
+
+
+class Wording:
+    """The bot's words in one language: translated messages, and dates written the way that language does."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+        self._locale = Locale.parse(_BABEL_LOCALES.get(language, language))
+
+    def text(self, message: str, **values: str) -> str:
+        """The message in plain text, with `values` filled in."""
+        return self._catalogue.gettext(message).format(**values)
+
+    def html(self, message: str, **values: str) -> str:
+        """The message as Telegram HTML: its own words escaped, `values` (already HTML) filled in."""
+        return escape(self._catalogue.gettext(message), quote=False).format(**values)
+
+    def count(self, message: Plural, count: int, render: Callable[[str], str] = str) -> str:
+        """A message about `count` things, in the plural form the language uses for that number."""
+        return render(self._catalogue.ngettext(message.singular, message.plural, count)).format(count=count)
+
+    @property
+    def example(self) -> str:
+        """The example question, in this language."""
+        return self.text(EXAMPLE_QUESTION)
+
+    def date(self, date: dt.date | None) -> str:
+        """'3 December 2022', or 'undated': a missing date is said, never invented."""
+        return format_date(date, "long", locale=self._locale) if date else self.text(UNDATED)
+
+    def date_span(self, first: dt.date, last: dt.date) -> str:
+        """'2 December 2022', 'November 2022', '2021' or '26 November – 2 December 2022', as the span allows."""
+        if first == last:
+            return self.date(first)
+        if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31) and first.year == last.year:
+            return format_date(first, "y", locale=self._locale)
+        if (
+            first.day == 1
+            and (first.year, first.month) == (last.year, last.month)
+            and (last + dt.timedelta(days=1)).day == 1
+        ):
+            return format_date(first, "LLLL y", locale=self._locale)
+        if first.year != last.year:
+            return f"{self.date(first)} – {self.date(last)}"
+        if first.month != last.month:
+            return f"{format_skeleton('MMMMd', first, locale=self._locale)} – {self.date(last)}"
+        return f"{format_skeleton('d', first, locale=self._locale)}–{self.date(last)}"
+
+
+def language_of(language_code: str | None) -> str:
+    """The catalogue for Telegram's IETF language tag ('pt-br' → 'pt'), English when there is none."""
+    primary = (language_code or "").replace("_", "-").split("-")[0].lower()
+    return primary if primary in LANGUAGES else ENGLISH
+
+
+@cache
+def wording_for(language_code: str | None = None) -> Wording:
+    """The Wording for a reader's language_code; English for none or an unsupported one."""
+    return Wording(language_of(language_code))
+
+
+def english() -> Wording:
+    """The console's and the CLI's wording: always English."""
+    return wording_for(ENGLISH)
