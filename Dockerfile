@@ -5,16 +5,20 @@
 
 FROM python:3.11-slim AS build
 WORKDIR /src
-RUN python -m venv /opt/quotebot
-ENV PATH=/opt/quotebot/bin:$PATH
+# No pip or setuptools inside the runtime's environment: the base image's pip installs into it (--python).
+RUN python -m venv --without-pip /opt/quotebot
 # Dependencies first, pinned by the lock file, so code changes do not reinstall them.
 COPY requirements.lock ./
-RUN pip install --no-cache-dir -r requirements.lock
-COPY pyproject.toml README.md ./
+RUN pip --python /opt/quotebot/bin/python install --no-cache-dir -r requirements.lock
+COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
 COPY corpus ./corpus
 COPY retrieval ./retrieval
-RUN pip install --no-cache-dir --no-deps .
+COPY seeds ./seeds
+COPY docker/slim_site_packages.py ./docker/
+# Then what the runtime never reads goes: test suites, unused word lists and locale data (see the script).
+RUN pip --python /opt/quotebot/bin/python install --no-cache-dir --no-deps . \
+    && /opt/quotebot/bin/python docker/slim_site_packages.py /opt/quotebot/lib/python3.11/site-packages
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin quotebot \
@@ -27,10 +31,12 @@ ENV PATH=/opt/quotebot/bin:$PATH \
     QUOTEBOT_CORPUS=/app/seeds \
     QUOTEBOT_DATA_DIR=/data
 WORKDIR /app
-# The search index ships with the image, so a container answers without indexing at start.
+# The search index ships with the image, so a container answers without indexing at start. It is built by
+# the user the container runs as, so that user can read it (quotebot writes its index files private).
+RUN install -d -o quotebot /app/seeds/.quotebot-index
+USER 10001
 RUN quotebot index --corpus /app/seeds
 VOLUME ["/data"]
-USER 10001
 # 8080: webhook (PORT); 9090: /healthz and /metrics (QUOTEBOT_METRICS_PORT).
 EXPOSE 8080 9090
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["quotebot", "healthcheck"]

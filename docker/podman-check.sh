@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Proves the project's Docker image on a machine with no Docker engine and no Docker Hub, with
 # rootful podman. Phases, each announced on one timed line:
-#   lint   hadolint finds nothing in the Dockerfile (docker/lint.sh).
 #   tools  podman, runc and debootstrap are installed if missing; podman gets its own containers.conf
 #          and storage.conf (through CONTAINERS_CONF / CONTAINERS_STORAGE_CONF, so the host's podman
 #          setup is untouched) with all storage under the cache directory.
+#   lint   hadolint finds nothing in the Dockerfile, and compose.yaml refuses .env.example's empty
+#          password but resolves once one is set (docker/lint.sh; podman-compose needs podman).
 #   base   a stand-in for docker.io/library/python:3.11-slim is made once: a Debian bookworm minbase
 #          rootfs with python3, pip and venv, fetched by debootstrap from the mirror apt uses, carrying
 #          the host's CA bundle so TLS through this network's proxy is trusted; the rootfs tarball is
@@ -12,7 +13,8 @@
 #   build  the Dockerfile is built unchanged, in docker rather than OCI image format so that
 #          HEALTHCHECK is kept; the host's pip index settings reach its RUN steps as a read-only
 #          /etc/pip.conf mount, and HTTP(S)_PROXY pass through as podman does by default.
-#   ask    `quotebot ask --json` in a container with no network quotes "no more NATO enlargement".
+#   ask    `quotebot ask --json` in a container with no network quotes "no more NATO enlargement" and
+#          prints nothing on stderr (no warning about its saved index, or anything else).
 #   user   the image runs as a non-root user and declares a HEALTHCHECK.
 #   bot    `quotebot run` in a container on the host network answers one question through the test
 #          Bot API emulator (python -m tests.telegram_emulator), and the HEALTHCHECK passes meanwhile.
@@ -257,10 +259,16 @@ EOF
     cat "$conf_dir/pip.conf"
 }
 
+# Any line on the container's stderr fails the phase: a warning there ("the saved index … is damaged",
+# "could not save the index") is a defect of the image, even when the answer is right.
 check_ask() {
-    local answer
-    answer=$(podman run --rm --network none --no-healthcheck "$image" ask --json "$QUESTION")
+    local answer errors=$log_dir/ask.stderr
+    answer=$(podman run --rm --network none --no-healthcheck "$image" ask --json "$QUESTION" 2>"$errors")
     printf '%s\n' "$answer"
+    if [[ -s $errors ]]; then
+        cat "$errors"
+        fail "the container printed on stderr while answering (above); the image must answer silently"
+    fi
     python3 -c '
 import json, sys
 expected, answer = sys.argv[1], sys.argv[2]
