@@ -177,6 +177,7 @@ class TelegramEmulator:
         reply_to_message_id: int | None = None,
         first_name: str = DEFAULT_FIRST_NAME,
         username: str | None = None,
+        language_code: str | None = "en",
     ) -> dict[str, Any]:
         """A user writes ``text``; /commands and @mentions get the entities Telegram adds."""
         return self._user_message(
@@ -187,6 +188,7 @@ class TelegramEmulator:
             reply_to_message_id,
             first_name,
             username,
+            language_code,
         )
 
     def send_sticker(
@@ -378,17 +380,20 @@ class TelegramEmulator:
 
     def wait_for_sync(
         self,
-        method: str,
+        method: str | tuple[str, ...],
         predicate: Callable[[RecordedCall], bool] | None = None,
         timeout: float = 5.0,
     ) -> RecordedCall:
-        """wait_for for code outside an event loop (the bot runs in another thread or process)."""
+        """wait_for for code outside an event loop (the bot runs in another thread or process); ``method``
+        may name several methods, any of which matches."""
         deadline = time.monotonic() + timeout
         with self._state:
             while (call := self._take_call(method, predicate)) is None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError(self._nothing_matched(method, timeout))
+                    raise TimeoutError(
+                        self._nothing_matched(" or ".join(method) if isinstance(method, tuple) else method, timeout)
+                    )
                 self._state.wait(remaining)
             return call
 
@@ -477,8 +482,9 @@ class TelegramEmulator:
         reply_to_message_id: int | None,
         first_name: str,
         username: str | None,
+        language_code: str | None = "en",
     ) -> dict[str, Any]:
-        sender = updates.user(user_id, first_name, username)
+        sender = updates.user(user_id, first_name, username, language_code)
         chat = updates.chat(chat_type, chat_id, sender)
         with self._state:
             self._conversations.add_chat(chat)
@@ -490,10 +496,13 @@ class TelegramEmulator:
             message = self._conversations.post(chat, sender, content, reply_to)
             return self._delivery.push({"message": message})
 
-    def _take_call(self, method: str, predicate: Callable[[RecordedCall], bool] | None) -> RecordedCall | None:
+    def _take_call(
+        self, method: str | tuple[str, ...], predicate: Callable[[RecordedCall], bool] | None
+    ) -> RecordedCall | None:
+        methods = (method,) if isinstance(method, str) else method
         with self._state:
             for index, call in enumerate(self._calls):
-                if index in self._returned_calls or call.method != method:
+                if index in self._returned_calls or call.method not in methods:
                     continue
                 if predicate is None or predicate(call):
                     self._returned_calls.add(index)
@@ -594,6 +603,12 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         default=60.0,
         help="seconds to wait for each reply",
     )
+    parser.add_argument(
+        "--language",
+        default="en",
+        metavar="CODE",
+        help="the user's language_code, as their Telegram app sends it (default en)",
+    )
     return parser.parse_args(argv)
 
 
@@ -611,15 +626,25 @@ def main(argv: list[str] | None = None) -> int:
                 threading.Event().wait()
             return 0
         for question in questions:
-            emulator.send_text(question)
+            emulator.send_text(question, language_code=arguments.language)
             try:
-                reply = emulator.wait_for_sync("sendMessage", _is_private_reply, arguments.timeout)
+                reply = emulator.wait_for_sync(_REPLY_METHODS, _is_private_reply, arguments.timeout)
             except TimeoutError as error:
                 print(error, file=sys.stderr)
                 return 1
-            answer = {"question": question, "text": reply.result["text"]}
-            print(json.dumps(answer, ensure_ascii=False), flush=True)
+            print(json.dumps({"question": question, **_shown(reply.result)}, ensure_ascii=False), flush=True)
     return 0
+
+
+# A reply is a message or a file (/export answers with a CSV document), so a script never waits for the wrong one.
+_REPLY_METHODS = ("sendMessage", "sendDocument")
+
+
+def _shown(message: dict[str, Any]) -> dict[str, Any]:
+    """What the user sees of a reply: its text, or the file's name and caption."""
+    if "document" in message:
+        return {"document": message["document"].get("file_name"), "caption": message.get("caption", "")}
+    return {"text": message["text"]}
 
 
 def _is_private_reply(call: RecordedCall) -> bool:

@@ -6,6 +6,7 @@ proven here is what quotebot will meet: the same requests, the same exceptions, 
 
 import asyncio
 import json
+import os
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -41,6 +42,7 @@ from telegram.ext import (
     filters,
 )
 
+from tests.cli_runner import QUOTEBOT
 from tests.telegram_emulator import DEFAULT_TOKEN, DEFAULT_USER_ID, TelegramEmulator, UploadedFile
 
 GROUP_CHAT_ID = -400200300
@@ -593,3 +595,31 @@ async def test_standalone_emulator_exits_1_when_no_reply_comes() -> None:
 
     assert process.returncode == 1
     assert "no matching sendMessage" in errors.decode()
+
+
+async def test_a_script_with_export_gets_the_file_and_ends(tmp_path: Path) -> None:
+    """README's manual run: the emulator on its own, `quotebot run` started beside it, /export in the script."""
+    script = tmp_path / "script.txt"
+    script.write_text("What were Putin's three demands?\n/export\n", encoding="utf-8")
+    emulator = await start_standalone("--script", str(script), "--timeout", "30", stdout=asyncio.subprocess.PIPE)
+    base_url = (await emulator.stdout.readline()).decode().strip()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "QUOTEBOT_", "DATABASE_"))}
+    environment.update(
+        TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
+        TELEGRAM_BASE_URL=base_url,
+        MODERATOR_IDS=str(DEFAULT_USER_ID),
+        QUOTEBOT_DATA_DIR=str(tmp_path / "data"),
+        QUOTEBOT_METRICS_PORT="0",
+    )
+    bot = await asyncio.create_subprocess_exec(
+        QUOTEBOT, "run", env=environment, stderr=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL
+    )
+    try:
+        output, _ = await asyncio.wait_for(emulator.communicate(), timeout=60)
+    finally:
+        bot.terminate()
+        await bot.wait()
+    assert emulator.returncode == 0
+    answer, export = [json.loads(line) for line in output.decode().splitlines()]
+    assert "no more NATO enlargement" in answer["text"]
+    assert export["question"] == "/export" and export["document"].endswith(".csv")

@@ -23,12 +23,16 @@ _BOT_COMMAND = re.compile(r"(?<![\w/<>])/[a-zA-Z0-9_]{1,64}(?:@[a-zA-Z0-9_]{3,32
 _MENTION = re.compile(r"(?<!\w)@[a-zA-Z0-9_]{2,32}(?!\w)")
 
 
-def user(user_id: int, first_name: str, username: str | None = None) -> dict[str, Any]:
-    """A human Telegram user as it appears in ``from``."""
+def user(
+    user_id: int, first_name: str, username: str | None = None, language_code: str | None = "en"
+) -> dict[str, Any]:
+    """A human Telegram user as it appears in ``from``; ``language_code`` is their app's language (None:
+    Telegram sent none)."""
     person: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
     if username is not None:
         person["username"] = username
-    person["language_code"] = "en"
+    if language_code is not None:
+        person["language_code"] = language_code
     return person
 
 
