@@ -63,7 +63,7 @@ NOT_TEXT = N_("I can only read text questions. Try: {example}")
 ASK_USAGE = N_("Put your question after the command, for example: {command}")
 UNKNOWN_COMMAND = N_("I don't know that command. /help says what I can do.")
 NO_OTHER_PASSAGE = N_("No other passage matches this question.")
-MORE_NEEDS_A_QUESTION = N_("Ask a question first; /more then shows the next passage for it.")
+
 FORGOTTEN_QUESTION = N_("I no longer remember that question — please ask it again.")
 STALE_BUTTON = N_("This button is no longer valid.")
 THANKS_UP = N_("Thanks — noted 👍")
@@ -104,12 +104,14 @@ COMMAND_SOURCES = N_("List the sources and their dates")
 COMMAND_HELP = N_("How to ask, in chats, groups and inline")
 COMMAND_START = N_("What this bot does")
 COMMAND_FORGET = N_("Delete the questions you asked from the log")
-CONSOLE_HELP = N_(
+# The console speaks English only (README says so), so its own lines are not in the catalogues.
+MORE_NEEDS_A_QUESTION = "Ask a question first; /more then shows the next passage for it."
+CONSOLE_HELP = (
     "Type a question about the sources and press Enter; the answer is a verbatim quote with its date and "
     "source. For example: {example}\n/more shows the next passage for the last question, /sources lists "
     "the documents, /quit (or Ctrl-D) leaves."
 )
-CONSOLE_WELCOME = NP_("quotebot — {count} source loaded.", "quotebot — {count} sources loaded.")
+CONSOLE_WELCOME = Plural("quotebot — {count} source loaded.", "quotebot — {count} sources loaded.")
 
 
 class Wording:
