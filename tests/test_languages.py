@@ -114,3 +114,12 @@ def test_every_message_is_translated_and_compiled(language: str) -> None:
     compiled = gettext.translation(wording.DOMAIN, wording.LOCALE_DIR, languages=[language])
     stale = [m.id for m in catalog if m.id and isinstance(m.id, str) and compiled.gettext(m.id) != m.string]
     assert not stale, f"{language}: the compiled catalogue is older than its .po; rebuild it with pip install -e ."
+
+
+async def test_a_reader_trying_a_moderator_command_is_refused_in_their_language(
+    emulator: TelegramEmulator, quotebot: Application
+) -> None:
+    emulator.send_text("/recent", language_code="fr")
+    assert (await emulator.wait_for("sendMessage")).result["text"] == (
+        "Désolé, cette commande est réservée aux modérateurs du bot."
+    )

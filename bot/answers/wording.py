@@ -82,6 +82,7 @@ FORGET_PENDING = N_(
 )
 NOTHING_FORGOTTEN = N_("I had no logged questions of yours. Nothing was deleted.")
 FORGOTTEN = NP_("Done: I deleted your {count} logged question.", "Done: I deleted your {count} logged questions.")
+NOT_A_MODERATOR = N_("Sorry, this command is only for the bot's moderators.")
 SOMETHING_WRONG = N_("Sorry, something went wrong while answering. Please try again in a moment.")
 GREETING_NAMED = N_("Hello, {name}!")
 GREETING = N_("Hello!")

@@ -12,14 +12,15 @@ from typing import Any, Literal
 from telegram import InputFile, Message, Update
 from telegram.ext import ContextTypes
 
+from bot.answers.wording import NOT_A_MODERATOR
 from bot.querylog import LoggedQuery, LogStats, ReviewStatus, Vote, is_record_id
 from bot.querylog.output import CsvRows
 from bot.telegram.addressing import command_argument
+from bot.telegram.language import reader_words
 from bot.telegram.replies import MESSAGE_LIMIT, shorten, utf16_length
 from bot.telegram.services import LOG_WAIT_SECONDS, services
 
 DEFAULT_ROWS, MAX_ROWS = 10, 50
-NOT_ALLOWED = "Sorry, this command is only for the bot's moderators."
 REVIEW_USAGE = "Usage: <code>/review RECORD_ID ok|flag [note]</code> — the id is shown by /recent."
 # A moderator command gets the message it answers: the guard has checked that there is one, and who sent it.
 ModeratorHandler = Callable[[Message, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -34,7 +35,7 @@ def moderators_only(handler: ModeratorHandler) -> TelegramHandler:
         if message is None:
             return
         if user is None or user.id not in services(context).moderator_ids:
-            await message.reply_html(NOT_ALLOWED)
+            await message.reply_html(reader_words(update).html(NOT_A_MODERATOR))
             return
         await handler(message, context)
 
