@@ -37,8 +37,8 @@ RUN install -d -o quotebot /app/seeds/.quotebot-index
 USER 10001
 RUN quotebot index --corpus /app/seeds
 VOLUME ["/data"]
-# 8080: webhook (PORT); 9090: /healthz and /metrics (QUOTEBOT_METRICS_PORT).
-EXPOSE 8080 9090
+# 8080: webhook (PORT); 9090: /healthz and /metrics (QUOTEBOT_METRICS_PORT); 8090: `quotebot web` (QUOTEBOT_WEB_PORT).
+EXPOSE 8080 9090 8090
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["quotebot", "healthcheck"]
 ENTRYPOINT ["quotebot"]
 CMD ["run"]

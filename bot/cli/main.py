@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_log_subcommand(commands)
 
+    web = commands.add_parser("web", help="serve the moderators' web inbox (same DATABASE_URL as the bot)")
+    _add_corpus_option(web)
+    web.set_defaults(handler=_web)
+
     health = commands.add_parser("healthcheck", help="exit 0 if the running bot's /healthz says healthy (for Docker)")
     health.set_defaults(handler=_healthcheck)
 
@@ -167,6 +171,25 @@ def _run(args: argparse.Namespace) -> int:
     except InvalidToken:
         raise CommandError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except (PollingConflict, SchemaTooNew, OSError) as error:
+        raise CommandError(str(error)) from None
+    return EXIT_OK
+
+
+def _web(args: argparse.Namespace) -> int:
+    from bot.querylog.database_url import InvalidDatabaseURL
+    from bot.querylog.settings import InvalidSetting, settings_from_env
+    from bot.web.server import WebStartError, run_web
+
+    try:
+        settings = Settings.from_env(corpus=args.corpus)
+        log_settings = settings_from_env()
+    except (SettingsError, InvalidSetting, InvalidDatabaseURL) as error:
+        raise CommandError(str(error), EXIT_USAGE) from None
+    secrets = [settings.token, log_settings.secret, log_settings.database_url.password]
+    configure_logging(secrets=[s for s in secrets if s], log_format=settings.log_format)
+    try:
+        run_web(settings, log_settings, _engine(args.corpus))
+    except (WebStartError, OSError) as error:
         raise CommandError(str(error)) from None
     return EXIT_OK
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 _REPOSITORY_SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 _TOKEN_SHAPE = re.compile(r"\A\d{1,20}:[A-Za-z0-9_-]{30,100}\Z")
@@ -32,9 +33,14 @@ class Settings:
     metrics_port: int = 9090
     log_format: str = "text"
     moderator_ids: frozenset[int] = frozenset()
+    web_host: str = "127.0.0.1"
+    web_port: int = 8090
+    web_url: str = "http://127.0.0.1:8090"
+    web_session_hours: int = 12
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, corpus: str | None = None) -> Settings:
+        web_port = _port(environ, "QUOTEBOT_WEB_PORT", 8090)
         return cls(
             corpus=corpus_path(corpus, environ),
             token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
@@ -46,6 +52,10 @@ class Settings:
             metrics_port=_port(environ, "QUOTEBOT_METRICS_PORT", 9090),
             log_format=_choice(environ, "QUOTEBOT_LOG_FORMAT", ("text", "json")),
             moderator_ids=_user_ids(environ, "MODERATOR_IDS"),
+            web_host=environ.get("QUOTEBOT_WEB_HOST", "").strip() or "127.0.0.1",
+            web_port=web_port,
+            web_url=_web_url(environ, web_port),
+            web_session_hours=_positive_int(environ, "QUOTEBOT_WEB_SESSION_HOURS", 12),
         )
 
     def require_token(self) -> str:
@@ -98,6 +108,17 @@ def _port(environ: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) > 65535:
         raise SettingsError(f"{name} must be a port number from 0 to 65535, got {raw!r}")
     return int(raw)
+
+
+def _web_url(environ: Mapping[str, str], port: int) -> str:
+    """QUOTEBOT_WEB_URL, the origin the inbox is served at; by default this machine's loopback."""
+    raw = environ.get("QUOTEBOT_WEB_URL", "").strip().rstrip("/")
+    if not raw:
+        return f"http://127.0.0.1:{port}"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or parts.fragment:
+        raise SettingsError("QUOTEBOT_WEB_URL must be an http(s) origin without a path, like https://inbox.example.org")
+    return raw
 
 
 def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:

@@ -5,6 +5,7 @@ Days are UTC days; "last 7 days" is the 168 hours before `now`.
 
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -61,13 +62,14 @@ async def _period(connection: AsyncConnection, since: datetime, now: datetime) -
     return PeriodStats(questions=row[0], answered=int(row[1]))
 
 
-async def _top_questions(
-    connection: AsyncConnection, since: datetime, now: datetime, top: int
+async def top_questions(
+    connection: AsyncConnection, where: Sequence[ColumnElement[bool]], top: int
 ) -> list[tuple[str, int]]:
-    """Group exact texts in SQL (few rows cross the wire), then merge their normalised forms here."""
-    result = await connection.execute(
-        select(_c.question, func.count()).where(*_within(since, now)).group_by(_c.question)
-    )
+    """The most asked questions among the records matching `where`, re-typed ones counted together.
+
+    Exact texts are grouped in SQL (few rows cross the wire), then their normalised forms merged here.
+    """
+    result = await connection.execute(select(_c.question, func.count()).where(*where).group_by(_c.question))
     counts: Counter[str] = Counter()
     for question, count in result:
         counts[normalise_question(question)] += count
@@ -97,6 +99,6 @@ async def compute_stats(engine: AsyncEngine, now: datetime, top: int = 10) -> Lo
             now=now,
             today=await _period(connection, today_start, now),
             last_7_days=await _period(connection, week_start, now),
-            top_questions=await _top_questions(connection, week_start, now, top),
+            top_questions=await top_questions(connection, _within(week_start, now), top),
             median_latency_ms=await _median_latency(connection, week_start, now),
         )

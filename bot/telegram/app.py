@@ -50,6 +50,7 @@ MODERATOR_COMMANDS = {
     "stats": moderation.stats,
     "export": moderation.export,
     "review": moderation.review,
+    "web": moderation.web_login,
 }
 # Long-poll for this many seconds per getUpdates call; stop() interrupts it.
 POLL_TIMEOUT = 10
@@ -78,6 +79,7 @@ def build_application(
         metrics=metrics,
         rate_limit=ReaderRateLimit(settings.rate_limit_per_minute),
         moderator_ids=settings.moderator_ids,
+        web_url=settings.web_url,
     )
     add_handlers(application)
     return application

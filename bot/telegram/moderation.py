@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from html import escape
 from typing import Any, Literal
 
 from telegram import InputFile, Message, Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.answers.wording import NOT_A_MODERATOR
 from bot.querylog import LoggedQuery, LogStats, ReviewStatus, Vote, is_record_id
+from bot.querylog.database_url import describe_error
+from bot.querylog.migrations import migrate
 from bot.querylog.output import CsvRows
 from bot.telegram.addressing import command_argument
 from bot.telegram.language import reader_words
 from bot.telegram.replies import MESSAGE_LIMIT, shorten, utf16_length
-from bot.telegram.services import LOG_WAIT_SECONDS, services
+from bot.telegram.services import LOG_WAIT_SECONDS, BotServices, services
+from bot.web.login_links import LINK_LIFETIME, LoginLinks
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_ROWS, MAX_ROWS = 10, 50
 REVIEW_USAGE = "Usage: <code>/review RECORD_ID ok|flag [note]</code> — the id is shown by /recent."
+WEB_PRIVATE_ONLY = "Send /web to me in a private chat: the login link is for you alone."
+WEB_UNAVAILABLE = "The log database cannot be reached right now, so no login link can be made; try again soon."
 # A moderator command gets the message it answers: the guard has checked that there is one, and who sent it.
 ModeratorHandler = Callable[[Message, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 TelegramHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -113,6 +122,34 @@ async def review(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
             f"Marked <code>{record_id}</code> as {verdict}." if found else f"No such record: <code>{record_id}</code>."
         )
     await message.reply_html(text)
+
+
+@moderators_only
+async def web_login(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/web: a one-time link to the web inbox, in a private chat only."""
+    if message.chat.type != ChatType.PRIVATE or message.from_user is None:
+        await message.reply_html(WEB_PRIVATE_ONLY)
+        return
+    bot_services = services(context)
+    links = LoginLinks(bot_services.query_log.engine, bot_services.query_log.pseudonyms)
+    try:
+        moderator = bot_services.reader(message.from_user.id)
+        link = await asyncio.wait_for(_issue_link(links, moderator, bot_services), timeout=LOG_WAIT_SECONDS)
+    except Exception as error:
+        logger.warning("Could not issue a web login link: %s", describe_error(error))
+        await message.reply_html(WEB_UNAVAILABLE)
+        return
+    minutes = int(LINK_LIFETIME.total_seconds() // 60)
+    await message.reply_html(
+        f'<a href="{escape(link, quote=True)}">Open the moderators\' inbox</a> — this link works once, '
+        f"for the next {minutes} minutes, and only for you."
+    )
+
+
+async def _issue_link(links: LoginLinks, moderator: str, bot_services: BotServices) -> str:
+    """Migrate first (idempotent): a bot that started while the database was down may not have yet."""
+    await migrate(bot_services.query_log.engine)
+    return await links.issue(moderator, bot_services.web_url)
 
 
 def listing_pages(title: str, rows: list[LoggedQuery]) -> list[str]:

@@ -27,6 +27,8 @@ class BotServices:
     rate_limit: ReaderRateLimit
     moderator_ids: frozenset[int] = frozenset()
     questions: RecentQuestions = field(default_factory=RecentQuestions)
+    # Where the moderators' web inbox is served; /web links point there.
+    web_url: str = "http://127.0.0.1:8090"
 
     def reader(self, user_id: int) -> str:
         """The reader's pseudonym: the only form in which a Telegram user id reaches the log."""

@@ -1,0 +1,74 @@
+"""`quotebot web`: serve the moderators' inbox with uvicorn from its own process, on the bot's database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import uvicorn
+
+from bot.ops.settings import Settings
+from bot.querylog.database_url import describe, describe_error
+from bot.querylog.engine import create_log_engine
+from bot.querylog.migrations import migrate
+from bot.querylog.pseudonym import ReaderPseudonyms, load_or_create_secret
+from bot.querylog.settings import LogSettings
+from bot.querylog.taught_sync import TaughtSync
+from bot.web.app import create_app
+from bot.web.state import WebState
+from retrieval.engine import AnswerEngine
+
+logger = logging.getLogger(__name__)
+
+
+class WebStartError(Exception):
+    """The inbox cannot start (its database does not answer); the message is safe to print."""
+
+
+async def serve_web(settings: Settings, log_settings: LogSettings, engine: AnswerEngine) -> None:
+    """Run until SIGINT or SIGTERM (uvicorn handles both), then stop polling lessons and close the database."""
+    database = create_log_engine(log_settings.database_url)
+    try:
+        await migrate(database)
+    except Exception as error:
+        await database.dispose()
+        raise WebStartError(
+            f"cannot open the query log at {describe(log_settings.database_url)}: {describe_error(error)}"
+        ) from None
+    pseudonyms = ReaderPseudonyms(load_or_create_secret(log_settings.data_dir, log_settings.secret))
+    if not settings.moderator_ids:
+        logger.warning("MODERATOR_IDS is empty: nobody can log in to the inbox")
+    lessons = TaughtSync(database, lambda: engine)
+    await lessons.start()
+    state = WebState(
+        database=database,
+        engine=engine,
+        pseudonyms=pseudonyms,
+        moderators=frozenset(pseudonyms.of(user_id) for user_id in settings.moderator_ids),
+        session_hours=settings.web_session_hours,
+        secure_cookies=settings.web_url.startswith("https://"),
+        lessons=lessons,
+    )
+    # No access log: the login URL carries a one-time token, and the pages' URLs readers' words.
+    config = uvicorn.Config(
+        create_app(state), host=settings.web_host, port=settings.web_port, log_config=None, access_log=False
+    )
+    logger.info(
+        "moderators' inbox on http://%s:%d (links point to %s)", settings.web_host, settings.web_port, settings.web_url
+    )
+    # uvicorn stops gracefully on SIGINT and SIGTERM, then re-raises the signal into the handler it found;
+    # an ignored one lets `quotebot web` exit 0 after a clean stop, like `quotebot run`.
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        await lessons.stop()
+        await database.dispose()
+
+
+def run_web(settings: Settings, log_settings: LogSettings, engine: AnswerEngine) -> None:
+    """Block serving the inbox."""
+    asyncio.run(serve_web(settings, log_settings, engine))
