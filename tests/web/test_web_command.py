@@ -40,5 +40,8 @@ def test_an_unreachable_database_is_a_one_line_failure_without_the_password(tmp_
     url = f"postgresql://quotebot:hunter2secret@127.0.0.1:{free_port()}/quotebot"
     run = run_quotebot("web", env={"DATABASE_URL": url, "QUOTEBOT_DATA_DIR": str(tmp_path)})
     assert run.returncode == 1
-    assert run.stderr.startswith("quotebot: error: cannot open the query log at postgresql") and run.stderr.count("\n") == 1
+    assert (
+        run.stderr.startswith("quotebot: error: cannot open the query log at postgresql")
+        and run.stderr.count("\n") == 1
+    )
     assert "hunter2secret" not in run.stderr and "Traceback" not in run.stderr

@@ -7,6 +7,7 @@ import re
 
 from bot.querylog import QueryLog
 from retrieval.engine import AnswerEngine
+from tests.querylog_helpers import PSEUDONYMS
 from tests.telegram_bot import bot_settings, running_quotebot
 from tests.telegram_emulator import TelegramEmulator
 from tests.web.conftest import BASE_URL, MODERATOR, READER, Inbox
@@ -36,3 +37,20 @@ async def test_web_sends_a_moderator_a_one_time_link_in_private_only(
     assert (await inbox.client.get("/")).status_code == 200
     inbox.client.cookies.clear()
     assert (await inbox.client.get(link)).status_code == 403
+
+
+async def test_a_review_in_telegram_shows_its_moderator_on_the_question_page(
+    emulator: TelegramEmulator, log: QueryLog, engine: AnswerEngine, inbox: Inbox
+) -> None:
+    settings = bot_settings(emulator, moderator_ids=frozenset({MODERATOR}))
+    async with running_quotebot(emulator, engine, log, settings):
+        emulator.send_text("Which region did Russia annex?", user_id=READER)
+        await emulator.wait_for("sendMessage")
+        await log.flush()
+        [record] = await log.recent()
+        emulator.send_text(f"/review {record.id} flag wrong region", user_id=MODERATOR)
+        await emulator.wait_for("sendMessage")
+    await inbox.login()
+    page = (await inbox.client.get(f"/q/{record.id}")).text
+    assert "<strong>flagged</strong>" in page and "wrong region" in page
+    assert f"by {PSEUDONYMS.of(MODERATOR)[:8]}" in page
