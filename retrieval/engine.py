@@ -163,6 +163,8 @@ class AnswerEngine:
 
     def _apply_lesson(self, answer: Answer, query: WeightedQuery, on_topic: WeightedQuery, top: int) -> Answer:
         """A lesson for this question or a close rewording puts its passage first, or refuses."""
+        if not len(self.taught):
+            return answer
         taught = self.taught.match(self._signature(answer.question, query.concepts))
         if taught is None:
             return answer
@@ -174,9 +176,9 @@ class AnswerEngine:
         return Answer(answer.question, [first, *others][:top], None)
 
     def _signature(self, question: str, concepts: Sequence[Concept] | None = None) -> Signature:
+        """Concepts weighed by corpus idf alone: English rarity made rare names outweigh what was asked."""
         concepts = self._expander.expand(question) if concepts is None else concepts
-        cue = answer_cue(question)
-        return signature(concepts, lambda c: self.concept_weight(c, rarity=True), cue.pattern if cue else None)
+        return signature(concepts, lambda c: self.concept_weight(c, rarity=False), question)
 
     def _locate(self, lesson: Lesson) -> int | None:
         """The lesson's passage by id, or by its text when the id now names other words (the corpus changed)."""

@@ -83,3 +83,10 @@ def test_a_lesson_follows_its_passage_text_when_the_corpus_renumbers(seed_corpus
     engine.teach([Lesson(TRAVEL, STATE_VISIT, text), Lesson("Who won the war?", "gone#p1", "no longer there")])
     assert first_passage(engine, TRAVEL) == STATE_VISIT + "x"
     assert len(engine.taught) == 1 and engine.answer("Who won the war?").answered
+
+
+def test_a_name_swapped_for_another_is_a_different_question(taught_engine: AnswerEngine) -> None:
+    talks = "000_f1d616dfc469d761#p10"
+    taught_engine.teach([Lesson("Is Putin willing to negotiate?", talks)])
+    assert first_passage(taught_engine, "Is Vladimir Putin willing to negotiate?") == talks
+    assert taught_engine.taught.match(taught_engine._signature("Is Macron willing to negotiate?")) is None
