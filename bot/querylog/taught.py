@@ -21,6 +21,8 @@ from retrieval.taught import Lesson
 _c = taught_answers.c
 _NAMES = tuple(column.name for column in taught_answers.columns)
 Revision = tuple[int, int]
+# PostgreSQL NOTIFY channel: every worker LISTENs on it (bot/querylog/taught_sync.py).
+CHANNEL = "quotebot_taught"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ async def teach(
     )
     async with engine.begin() as connection:
         await connection.execute(insert(taught_answers).values(**{name: getattr(stored, name) for name in _NAMES}))
+        await _notify(connection)
     return stored
 
 
@@ -88,7 +91,14 @@ async def undo(engine: AsyncEngine, taught_id: str, moderator: str) -> bool:
             .where(_c.id == taught_id, _c.removed_at.is_(None))
             .values(removed_at=utc_now(), removed_by=moderator)
         )
+        await _notify(connection)
     return result.rowcount == 1
+
+
+async def _notify(connection: AsyncConnection) -> None:
+    """Tell the listening workers at commit (PostgreSQL); SQLite workers find out at their next poll."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(select(func.pg_notify(CHANNEL, "")))
 
 
 async def listing(engine: AsyncEngine, include_removed: bool = False) -> list[TaughtAnswer]:

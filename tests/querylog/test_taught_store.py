@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.querylog.taught_sync import TaughtSync
 from corpus import Corpus
 from retrieval.engine import AnswerEngine
 from retrieval.taught import Lesson
-from tests.querylog_helpers import PSEUDONYMS, make_record
+from tests.querylog_helpers import FAST, PSEUDONYMS, make_record, pg_url, settings_for
 
 MODERATOR = PSEUDONYMS.of(1001)
 TRAVEL = "Where was Macron travelling?"
@@ -109,3 +110,32 @@ async def test_the_sync_teaches_the_engine_and_follows_undo_and_engine_swaps(
     await taught_store.undo(log.engine, lesson.id, MODERATOR)
     await sync.refresh()
     assert len(engines[1].taught) == 0 and sync.lessons == 0
+
+
+async def test_on_postgresql_a_lesson_reaches_a_listening_worker_without_waiting_for_the_poll(
+    empty_pg: str, data_dir: Path, seed_corpus: Corpus
+) -> None:
+    log = await QueryLog.start(settings_for(pg_url(empty_pg), data_dir), FAST)
+    engine = AnswerEngine(seed_corpus)
+    sync = TaughtSync(log.engine, lambda: engine, interval=60)
+    try:
+        await sync.start()
+        for _ in range(100):
+            if sync._listening is not None:
+                break
+            await asyncio.sleep(0.02)
+        lesson = await taught_store.teach(log.engine, TRAVEL, STATE_VISIT, None, MODERATOR)
+        for _ in range(250):
+            if len(engine.taught):
+                break
+            await asyncio.sleep(0.02)
+        assert len(engine.taught) == 1
+        await taught_store.undo(log.engine, lesson.id, MODERATOR)
+        for _ in range(250):
+            if not len(engine.taught):
+                break
+            await asyncio.sleep(0.02)
+        assert len(engine.taught) == 0
+    finally:
+        await sync.stop()
+        await log.close()
