@@ -78,7 +78,8 @@ def open_arrays(directory: Path) -> dict[str, np.ndarray]:
             raise IndexFileError(f"cannot read {path}: {error}") from error
         if array.dtype.str != entry["dtype"] or list(array.shape) != entry["shape"]:
             raise IndexFileError(f"{path} is not the {entry['dtype']} array of shape {entry['shape']} expected")
-        arrays[name] = array
+        # A plain ndarray view of the mapping: slicing an np.memmap costs ten times more.
+        arrays[name] = np.asarray(array)
     return arrays
 
 

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from itertools import chain, islice
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, count, islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -46,8 +46,21 @@ FORMAT_VERSION = 2
 # A term held by at least this share of the passages is kept as a dense row of counts.
 DENSE_MIN_SHARE = 1 / 8
 
-# Ranking this many scores or fewer is quicker with one full sort than with any narrowing first.
+# For each dense term, the passages where it weighs most are kept, this many.
+DENSE_TOP = 2048
+
+# When the sparse query terms hold this few passages in all, they are scored without a first threshold.
+SCAN_DIRECTLY = 20_000
+
+# Ranking this many scores or fewer is quicker with one partition than with any narrowing first.
 SORT_ALL_AT_MOST = 256
+
+# Passages scored together when every passage is scored: small enough for numpy's passes to stay in cache.
+BLOCK = 65_536
+
+# Scoring candidates one by one stops paying once they are this share of the corpus: every passage is
+# scored instead.
+PRUNE_AT_MOST = 1 / 16
 
 # Bounds are compared with this much slack, so float rounding in a sum can never prune a top-k passage.
 _BOUND_SLACK = 1e-9
@@ -70,18 +83,19 @@ class BM25Index:
     ) -> None:
         if not tokenized_passages:
             raise ValueError("BM25Index needs at least one passage")
-        # Token ids in order of first appearance: rank-bm25 sums idf in that order for its average.
-        first_seen = list(dict.fromkeys(chain.from_iterable(tokenized_passages)))
-        vocabulary, table_positions = StringTable.build(first_seen)
-        term_ids = dict(zip(first_seen, table_positions.tolist(), strict=True))
+        # Token ids in order of first appearance (rank-bm25 sums idf in that order for its average), in one pass.
+        first_seen: defaultdict[str, int] = defaultdict(count().__next__)
         passage_lengths = np.fromiter(map(len, tokenized_passages), dtype=np.int64, count=len(tokenized_passages))
         tokens = np.fromiter(
-            map(term_ids.__getitem__, chain.from_iterable(tokenized_passages)),
+            map(first_seen.__getitem__, chain.from_iterable(tokenized_passages)),
             dtype=np.int32,
             count=int(passage_lengths.sum()),
         )
-        del term_ids
-        arrays = _build_arrays(tokens, passage_lengths, len(first_seen), table_positions, k1, b, epsilon)
+        vocabulary, table_positions = StringTable.build(first_seen)
+        del first_seen
+        # Term ids are positions in the vocabulary's table.
+        tokens = table_positions.astype(np.int32)[tokens]
+        arrays = _build_arrays(tokens, passage_lengths, len(table_positions), table_positions, k1, b, epsilon)
         arrays.update(vocabulary.arrays("bm25.vocabulary"))
         self._set_arrays(arrays, k1, b, epsilon)
         self.fingerprint = None
@@ -128,8 +142,7 @@ class BM25Index:
         pruned = self._pruned_top_k(terms, k)
         if pruned is not None:
             return pruned
-        scores = self._all_scores(terms)
-        return [(int(i), float(scores[i])) for i in _best_first(scores, k)]
+        return self._exhaustive_top_k(terms, k)
 
     def matching_top_k(self, query_tokens: Iterable[str], k: int) -> dict[int, float]:
         """The best `k` passages holding at least one query term, best first, as {passage index: score}.
@@ -209,6 +222,8 @@ class BM25Index:
         self._bound = arrays["bm25.max_weight"]
         self._dense_slot = arrays["bm25.dense_slot"]
         self._dense_counts = arrays["bm25.dense_counts"]
+        self._dense_top = arrays["bm25.dense_top"]
+        self._dense_floor = arrays["bm25.dense_floor"]
         self._indptr = arrays["bm25.indptr"]
         self._ids = arrays["bm25.ids"]
         self._counts = arrays["bm25.counts"]
@@ -231,95 +246,230 @@ class BM25Index:
     def _weights(self, term_id: int, counts: np.ndarray, norms: np.ndarray) -> np.ndarray:
         return _okapi(counts, norms, float(self._idf[term_id]), self.k1)
 
-    def _sparse(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """A sparse term's passages and their weights."""
-        start, end = int(self._indptr[term_id]), int(self._indptr[term_id + 1])
-        ids = np.asarray(self._ids[start:end]).astype(np.intp)
-        return ids, self._weights(term_id, self._counts[start:end], self._norm[ids])
-
-    def _weights_at(self, term_id: int, passages: np.ndarray, norms: np.ndarray) -> np.ndarray:
-        """The term's weight in each of `passages` (0 where the passage lacks it)."""
-        slot = int(self._dense_slot[term_id])
-        if slot >= 0:
-            counts = np.asarray(self._dense_counts[slot, passages])
-        else:
+    def _weights_at(self, term_ids: set[int], passages: np.ndarray) -> dict[int, np.ndarray]:
+        """Each term's weight in each of `passages` (0 where a passage lacks it); dense terms in one gather."""
+        norms = self._norm[passages]
+        dense = [term for term in term_ids if self._dense_slot[term] >= 0]
+        weights: dict[int, np.ndarray] = {}
+        if dense:
+            counts = self._dense_counts[self._dense_slot[dense][:, None], passages[None, :]]
+            rows = _okapi(counts, norms[None, :], self._idf[dense][:, None], self.k1)
+            if not self._norm_positive:
+                rows[counts == 0] = 0.0
+            weights.update(zip(dense, rows, strict=True))
+        wanted = passages.astype(np.uint32)
+        for term_id in term_ids.difference(dense):
             start, end = int(self._indptr[term_id]), int(self._indptr[term_id + 1])
             ids = self._ids[start:end]
-            wanted = passages.astype(np.uint32)
-            found = np.minimum(np.searchsorted(ids, wanted), max(end - start - 1, 0))
+            found = np.minimum(np.searchsorted(ids, wanted), end - start - 1)
+            hit = ids[found] == wanted
             counts = np.zeros(len(passages), dtype=self._counts.dtype)
-            if end > start:
-                hit = ids[found] == wanted
-                counts[hit] = self._counts[start:end][found[hit]]
-        weights = self._weights(term_id, counts, norms)
-        if not self._norm_positive:
-            weights[counts == 0] = 0.0
+            counts[hit] = self._counts[start:end][found[hit]]
+            weights[term_id] = self._weights(term_id, counts, norms)
+            if not self._norm_positive:
+                weights[term_id][counts == 0] = 0.0
         return weights
 
     def _all_scores(self, terms: list[int]) -> np.ndarray:
-        scores = np.zeros(self._passage_count)
-        for term_id in terms:
-            slot = int(self._dense_slot[term_id])
-            if slot >= 0:
-                row = self._weights(term_id, self._dense_counts[slot], self._norm)
-                if not self._norm_positive:
-                    row[np.asarray(self._dense_counts[slot]) == 0] = 0.0
-                scores += row
-            else:
-                ids, weights = self._sparse(term_id)
-                scores[ids] += weights
-        return scores
+        """Every passage's score, a cache-sized block of passages at a time."""
+        return np.concatenate([block for _, block in self._blocks(terms)])
+
+    def _exhaustive_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]]:
+        """The top k over every passage, keeping only each block's best k (ties included) along the way."""
+        kept_ids, kept_scores = [], []
+        for start, block in self._blocks(terms):
+            chosen = np.array(_best_of(np.arange(start, start + len(block)), block, k), dtype=np.intp)
+            kept_ids.append(chosen + start)
+            kept_scores.append(block[chosen])
+        candidates, scores = np.concatenate(kept_ids), np.concatenate(kept_scores)
+        return [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
+
+    def _blocks(self, terms: list[int]) -> Iterator[tuple[int, np.ndarray]]:
+        """(first passage, scores) of successive blocks of BLOCK passages, each term added in query order.
+
+        numpy's passes over a block stay in the CPU cache; over the whole corpus each would go to memory.
+        """
+        sparse = {}
+        for term_id in set(terms):
+            if self._dense_slot[term_id] < 0:
+                ids, counts = self._postings(term_id)
+                sparse[term_id] = (ids, self._weights(term_id, counts, self._norm[ids]))
+        for start in range(0, self._passage_count, BLOCK):
+            end = min(start + BLOCK, self._passage_count)
+            norms = self._norm[start:end]
+            block = np.zeros(end - start)
+            for term_id in terms:
+                slot = int(self._dense_slot[term_id])
+                if slot >= 0:
+                    counts = self._dense_counts[slot, start:end]
+                    weights = self._weights(term_id, counts, norms)
+                    if not self._norm_positive:
+                        weights[counts == 0] = 0.0
+                    block += weights
+                else:
+                    ids, weights = sparse[term_id]
+                    first, last = np.searchsorted(ids, (start, end))
+                    block[ids[first:last] - start] += weights[first:last]
+            yield start, block
 
     def _pruned_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]] | None:
-        """The exact top k from the passages holding a sparse query term, or None when others could be in it."""
+        """The exact top k from the passages that can reach it (MaxScore), or None when that is too many.
+
+        Looked-up terms add their weight only to passages that other terms bring in as candidates; the
+        ranking stands when a passage outside the candidates could not score as much as the k-th best found.
+        Dense terms are looked up, bringing in the passages where they weigh most (`bm25.dense_top`), so
+        outside those they weigh at most their `bm25.dense_floor`. A first threshold (the k-th best full
+        score among the passages of the rarest sparse terms) decides which sparse terms, from the lowest
+        bound up, need only be looked up too.
+        """
         multiplicity = Counter(terms)
-        distinct = list(multiplicity)
-        if np.any(self._idf[distinct] <= 0):
+        if np.any(self._idf[list(multiplicity)] <= 0):
             return None
-        dense = [term for term in distinct if self._dense_slot[term] >= 0]
-        spans = {term: (int(self._indptr[term]), int(self._indptr[term + 1])) for term in distinct if term not in dense}
-        if not spans:
+        most = self._passage_count * PRUNE_AT_MOST
+        bound = {term: count * float(self._bound[term]) for term, count in multiplicity.items()}
+        dense = {term for term in multiplicity if self._dense_slot[term] >= 0}
+        floor = {term: multiplicity[term] * float(self._dense_floor[self._dense_slot[term]]) for term in dense}
+        sparse = sorted((term for term in multiplicity if term not in dense), key=lambda term: int(self._df[term]))
+        sparse_postings = sum(int(self._df[term]) for term in sparse)
+        if not sparse:
             return None
-        touched = np.concatenate([self._ids[start:end] for start, end in spans.values()]).astype(np.intp)
-        buffers = self._buffers()
-        positions = np.arange(len(touched))
-        buffers.stamp[touched] = positions
-        candidates = touched[buffers.stamp[touched] == positions]
-        if dense and len(candidates) < k:
+        if sparse_postings <= min(SCAN_DIRECTLY, most):
+            ranked = self._rank(terms, k, dense, None, bound, floor)
+            if ranked is not None or not dense:
+                return ranked
+        if int(self._df[sparse[0]]) > most / 2:
             return None
-        in_order = [term for term in terms if term in spans]
-        ids = np.concatenate([self._ids[slice(*spans[term])] for term in in_order]).astype(np.intp)
-        counts = np.concatenate([self._counts[slice(*spans[term])] for term in in_order])
-        idf = np.repeat(self._idf[in_order], [spans[term][1] - spans[term][0] for term in in_order])
+        seed, threshold = self._seed(terms, sparse, k)
+        lookup, total = set(), 0.0
+        for term in sorted(multiplicity, key=bound.__getitem__)[:-1]:
+            if not _below(total + bound[term], threshold):
+                break
+            lookup.add(term)
+            total += bound[term]
+        if sum(int(self._df[term]) for term in sparse if term not in lookup) > most:
+            return None
+        ranked = self._rank(terms, k, lookup | dense, seed, bound, floor)
+        if ranked is not None or dense <= lookup:
+            return ranked
+        if sum(int(self._df[term]) for term in multiplicity if term not in lookup) > most:
+            return None
+        return self._rank(terms, k, lookup, seed, bound)
+
+    def _seed(self, terms: list[int], rarest_first: list[int], k: int) -> tuple[np.ndarray | None, float]:
+        """At least k passages of the rarest sparse terms, and the k-th best full score among them."""
+        chosen: list[np.ndarray] = []
+        for term in rarest_first:
+            if self._dense_slot[term] >= 0:
+                break
+            chosen.append(self._postings(term)[0])
+            if sum(map(len, chosen)) >= k:
+                seed = self._distinct(np.concatenate(chosen)) if len(chosen) > 1 else chosen[0]
+                if len(seed) >= k:
+                    weights = self._weights_at(set(terms), seed)
+                    scores = np.zeros(len(seed))
+                    for term_id in terms:
+                        scores += weights[term_id]
+                    return seed, float(np.partition(scores, len(seed) - k)[len(seed) - k])
+        return None, -math.inf
+
+    def _distinct(self, passages: np.ndarray) -> np.ndarray:
+        """`passages` without repeats, in O(len) with this thread's stamp buffer (no sort)."""
+        stamp = self._buffers().stamp
+        positions = np.arange(len(passages))
+        stamp[passages] = positions
+        distinct: np.ndarray = passages[stamp[passages] == positions]
+        return distinct
+
+    def _postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The passages holding the term (ascending) and how often each holds it."""
+        slot = int(self._dense_slot[term_id])
+        if slot >= 0:
+            row = self._dense_counts[slot]
+            ids = np.flatnonzero(row)
+            return ids, row[ids]
+        start, end = int(self._indptr[term_id]), int(self._indptr[term_id + 1])
+        return self._ids[start:end].astype(np.intp), self._counts[start:end]
+
+    def _rank(
+        self,
+        terms: list[int],
+        k: int,
+        lookup: set[int],
+        seed: np.ndarray | None,
+        bound: dict[int, float],
+        floor: dict[int, float] | None = None,
+    ) -> list[tuple[int, float]] | None:
+        """Score in full the passages holding a term outside `lookup` (and the seed); rank them.
+
+        The ranking stands when a passage outside the candidates could add at most `bound` summed over
+        `lookup`; failing that, with `floor`, the looked-up dense terms' best passages are scored too, and
+        it stands when `floor` (their weight outside those passages) summed over `lookup` is short of the
+        k-th best. None when neither holds.
+        """
+        postings = {term: self._postings(term) for term in bound if term not in lookup}
+        parts = [ids for ids, _ in postings.values()] + ([seed] if seed is not None else [])
+        candidates = self._distinct(np.concatenate([np.empty(0, dtype=np.intp), *parts]))
+        scores = self._full_scores(terms, postings, candidates)
+        if not lookup:
+            best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
+            if len(best) < k:
+                # Every passage outside `candidates` scores 0.
+                held = set(candidates.tolist())
+                best += islice(((i, 0.0) for i in range(self._passage_count) if i not in held), k - len(best))
+            return best
+        if len(candidates) >= k:
+            best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
+            if _below(sum(bound[term] for term in lookup), best[-1][1]):
+                return best
+        tops = [self._dense_top[self._dense_slot[term]] for term in lookup if self._dense_slot[term] >= 0]
+        if floor is None or not tops:
+            return None
+        extra = self._outside(np.concatenate(tops).astype(np.intp), candidates)
+        candidates = np.concatenate((candidates, extra))
+        scores = np.concatenate((scores, self._full_scores(terms, {}, extra)))
+        if len(candidates) < k:
+            return None
+        best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
+        outside = sum(floor.get(term, bound[term]) for term in lookup)
+        return best if _below(outside, best[-1][1]) else None
+
+    def _full_scores(
+        self, terms: list[int], postings: dict[int, tuple[np.ndarray, np.ndarray]], candidates: np.ndarray
+    ) -> np.ndarray:
+        """The candidates' full scores: terms with `postings` scattered from them, the others looked up."""
+        in_order = [term for term in terms if term in postings]
+        ids = np.concatenate([np.empty(0, dtype=np.intp)] + [postings[term][0] for term in in_order])
+        counts = np.concatenate([np.empty(0, dtype=np.uint8)] + [postings[term][1] for term in in_order])
+        idf = np.repeat(self._idf[in_order], [len(postings[term][0]) for term in in_order])
         weights = _okapi(counts, self._norm[ids], idf, self.k1)
-        if dense:
-            norms = self._norm[candidates]
-            looked_up = {term: self._weights_at(term, candidates, norms) for term in dense}
+        looked_up = self._weights_at(set(terms).difference(postings), candidates)
+        if looked_up:
             pieces: list[tuple[np.ndarray, np.ndarray]] = []
             offset = 0
             for term in terms:
                 if term in looked_up:
                     pieces.append((candidates, looked_up[term]))
                 else:
-                    length = spans[term][1] - spans[term][0]
+                    length = len(postings[term][0])
                     pieces.append((ids[offset : offset + length], weights[offset : offset + length]))
                     offset += length
             ids = np.concatenate([piece_ids for piece_ids, _ in pieces])
             weights = np.concatenate([piece_weights for _, piece_weights in pieces])
         # np.add.at adds in array order, so each passage sums its terms in query order, as rank-bm25 does.
-        np.add.at(buffers.scores, ids, weights)
-        scores = buffers.scores[candidates]
-        buffers.scores[candidates] = 0.0
-        best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
-        if dense:
-            # A passage without any sparse term scores at most the dense terms' bounds added up.
-            outside = sum(multiplicity[term] * float(self._bound[term]) for term in dense)
-            return best if outside * (1 + _BOUND_SLACK) + _BOUND_SLACK < best[-1][1] else None
-        if len(best) < k:
-            # Every passage outside `candidates` scores 0.
-            held = set(candidates.tolist())
-            best += islice(((i, 0.0) for i in range(self._passage_count) if i not in held), k - len(best))
-        return best
+        buffer = self._buffers().scores
+        np.add.at(buffer, ids, weights)
+        scores: np.ndarray = buffer[candidates]
+        buffer[ids] = 0.0
+        return scores
+
+    def _outside(self, passages: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+        """The distinct `passages` that are not in `excluded` (itself distinct), in O(len) with the stamp buffer."""
+        stamp = self._buffers().stamp
+        stamp[passages] = 0
+        stamp[excluded] = -1
+        fresh = self._distinct(passages[stamp[passages] != -1])
+        stamp[excluded] = 0
+        return fresh
 
     def _buffers(self) -> _Buffers:
         """This thread's score and de-duplication buffers, one slot per passage, kept zeroed between queries."""
@@ -335,6 +485,11 @@ class _Buffers(NamedTuple):
     stamp: np.ndarray
 
 
+def _below(total: float, threshold: float) -> bool:
+    """`total` is below `threshold` by more than float rounding in either could account for."""
+    return total * (1 + _BOUND_SLACK) + _BOUND_SLACK < threshold
+
+
 def _okapi(counts: np.ndarray, norms: np.ndarray, idf: np.ndarray | float, k1: float) -> np.ndarray:
     """idf * (tf * (k1 + 1) / (tf + norm)), in rank-bm25's order of float64 operations."""
     tf = counts.astype(np.float64)
@@ -346,37 +501,40 @@ def _okapi(counts: np.ndarray, norms: np.ndarray, idf: np.ndarray | float, k1: f
 
 
 def _best_of(candidates: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
-    """Positions of the k best candidates (there are at least k), best first, equal scores by lower passage index."""
-    positions = np.arange(len(candidates))
-    if len(candidates) > k:
-        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        positions = np.flatnonzero(scores >= kth)
-    order = np.lexsort((candidates[positions], -scores[positions]))[:k]
-    best: list[int] = positions[order].tolist()
+    """Positions of the k best candidates, best first, equal scores by lower passage index.
+
+    np.partition slows twentyfold on many equal values (passages alike in length and counts), so the
+    k-th best is found with `_kth_largest`, and ties at it are settled by a partition of their indexes.
+    """
+    if len(candidates) <= k:
+        order: list[int] = np.lexsort((candidates, -scores)).tolist()
+        return order
+    kth = _kth_largest(scores, k)
+    above = np.flatnonzero(scores > kth)
+    tied = np.flatnonzero(scores == kth)
+    missing = k - len(above)
+    if len(tied) > missing:
+        lowest = np.partition(candidates[tied], missing - 1)[missing - 1] if missing else -1
+        tied = tied[candidates[tied] <= lowest]
+    chosen = np.concatenate((above, tied))
+    best: list[int] = chosen[np.lexsort((candidates[chosen], -scores[chosen]))].tolist()
     return best
 
 
-def _best_first(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the `k` highest scores, highest first, equal scores by lower index.
+def _kth_largest(scores: np.ndarray, k: int) -> float:
+    """The k-th largest of `scores` (which has at least k).
 
-    np.argpartition slows twentyfold when nearly all scores are equal (most passages share no query
-    term and score 0), so the candidates are narrowed with a threshold instead: the k-th best score of
-    an evenly spaced sample is met by at least k passages, hence no better than the k-th best overall.
+    Narrowed first by a threshold: the k-th largest of an evenly spaced sample is met by at least k
+    scores, hence no larger than the k-th largest of all.
     """
-    k = max(0, min(k, len(scores)))
-    if k == 0:
-        return np.empty(0, dtype=np.intp)
-    if len(scores) <= SORT_ALL_AT_MOST or 4 * k >= len(scores):
-        return np.argsort(-scores, kind="stable")[:k]
-    stride = len(scores) // max(k, math.isqrt(k * len(scores)))
-    sample = np.partition(scores[::stride], -k)
-    threshold = sample[-k]
-    above = np.flatnonzero(scores > threshold)
-    if len(above) >= k:
-        best: np.ndarray = above[_best_first(scores[above], k)]
-        return best
-    tied = np.flatnonzero(scores == threshold)[: k - len(above)]
-    return np.concatenate((above[np.argsort(-scores[above], kind="stable")], tied))
+    while len(scores) > SORT_ALL_AT_MOST and 4 * k < len(scores):
+        stride = len(scores) // max(k, math.isqrt(k * len(scores)))
+        threshold = float(np.partition(scores[::stride], -k)[-k])
+        above = scores[scores > threshold]
+        if len(above) < k:
+            return threshold
+        scores = above
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
 def _build_arrays(
@@ -413,7 +571,6 @@ def _build_arrays(
     del denominator
     weights *= idf[term_of_posting]
     max_weight = np.maximum.reduceat(weights, indptr[:-1]) if len(weights) else np.zeros(vocabulary_size)
-    del weights
 
     dense = np.flatnonzero(df >= passage_count * DENSE_MIN_SHARE)
     dense_slot = np.full(vocabulary_size, -1, dtype=np.int32)
@@ -421,6 +578,16 @@ def _build_arrays(
     dense_counts = np.zeros((len(dense), passage_count), dtype=count_dtype)
     for slot, term in enumerate(dense.tolist()):
         dense_counts[slot, ids[indptr[term] : indptr[term + 1]]] = counts[indptr[term] : indptr[term + 1]]
+    top = min(DENSE_TOP, passage_count)
+    dense_top = np.zeros((len(dense), top), dtype=np.uint32)
+    dense_floor = np.zeros(len(dense))
+    for slot, term in enumerate(dense.tolist()):
+        row = np.zeros(passage_count)
+        row[ids[indptr[term] : indptr[term + 1]]] = weights[indptr[term] : indptr[term + 1]]
+        best = np.argpartition(row, passage_count - top)[passage_count - top :]
+        dense_top[slot] = best
+        dense_floor[slot] = row[best].min()
+    del weights
     keep = dense_slot[term_of_posting] < 0
     del term_of_posting
     sparse_df = np.where(dense_slot < 0, df, 0)
@@ -432,6 +599,8 @@ def _build_arrays(
         "bm25.max_weight": max_weight,
         "bm25.dense_slot": dense_slot,
         "bm25.dense_counts": dense_counts,
+        "bm25.dense_top": dense_top,
+        "bm25.dense_floor": dense_floor,
         "bm25.indptr": sparse_indptr,
         "bm25.ids": ids[keep].astype(np.uint32),
         "bm25.counts": counts[keep].astype(count_dtype),
@@ -467,6 +636,8 @@ _SAVED_ARRAYS: dict[str, tuple[tuple[type[Any], ...], int]] = {
     "bm25.max_weight": ((np.float64,), 1),
     "bm25.dense_slot": ((np.int32,), 1),
     "bm25.dense_counts": ((np.uint8, np.uint16), 2),
+    "bm25.dense_top": ((np.uint32,), 2),
+    "bm25.dense_floor": ((np.float64,), 1),
     "bm25.indptr": ((np.int64,), 1),
     "bm25.ids": ((np.uint32,), 1),
     "bm25.counts": ((np.uint8, np.uint16), 1),
@@ -495,6 +666,9 @@ def _check_arrays(arrays: dict[str, np.ndarray]) -> None:
         or indptr[-1] != len(arrays["bm25.ids"])
         or len(arrays["bm25.ids"]) != len(arrays["bm25.counts"])
         or dense.shape[1] != passage_count
+        or arrays["bm25.dense_top"].shape != (len(dense), min(DENSE_TOP, passage_count))
+        or len(arrays["bm25.dense_floor"]) != len(dense)
+        or (arrays["bm25.dense_top"].size and int(arrays["bm25.dense_top"].max()) >= passage_count)
         or (vocabulary_size and (dense_slot.min() < -1 or dense_slot.max() >= len(dense)))
     ):
         raise ValueError("the BM25 arrays do not fit together")

@@ -137,7 +137,7 @@ def test_save_load_round_trip_keeps_scores_and_fingerprint(tmp_path: Path) -> No
 def test_a_loaded_index_is_mapped_not_read(tmp_path: Path) -> None:
     _, path = _saved_index(tmp_path)
     arrays = BM25Index.load(path).arrays()
-    assert arrays and all(isinstance(array, np.memmap) for array in arrays.values())
+    assert arrays and all(isinstance(array.base, np.memmap) for array in arrays.values())
     assert all(not array.flags.writeable for array in arrays.values())
 
 
