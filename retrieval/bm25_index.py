@@ -41,7 +41,7 @@ from retrieval.string_table import StringTable
 __all__ = ["BM25Index", "IndexFileError"]
 
 # Bump when the saved arrays change meaning, so folders written by an older layout are refused, not misread.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 # A term held by at least this share of the passages is kept as a dense row of counts.
 DENSE_MIN_SHARE = 1 / 8

@@ -40,6 +40,7 @@ import numpy as np
 from corpus.loader import Corpus, load_corpus
 from corpus.manifest import CorpusManifest
 from retrieval.array_store import IndexFileError, open_arrays, read_meta, write_arrays
+from retrieval.bm25_index import FORMAT_VERSION as BM25_FORMAT_VERSION
 from retrieval.bm25_index import BM25Index
 from retrieval.char_grams import passage_grams
 from retrieval.progress import progress
@@ -219,7 +220,8 @@ def open_index(directory: Path, corpus_root: Path) -> SavedIndex | None:
 @cache
 def settings_fingerprint() -> str:
     """Changes whenever the format, the tokeniser, the BM25 parameters or the corpus-reading code change."""
-    digest = hashlib.sha256(f"{FORMAT_VERSION}|{TOKENIZER_VERSION}|{K1}|{B}|{EPSILON}".encode())
+    versions = f"{FORMAT_VERSION}|{BM25_FORMAT_VERSION}|{TOKENIZER_VERSION}|{K1}|{B}|{EPSILON}"
+    digest = hashlib.sha256(versions.encode())
     corpus_code = sorted(
         (entry for entry in resources.files("corpus").iterdir() if entry.name.endswith(".py")), key=lambda e: e.name
     )
