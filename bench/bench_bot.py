@@ -3,7 +3,8 @@
 Two bots run against the same emulator in the same process, one after the other:
   echo      a bare python-telegram-bot Application whose handler replies with the text it got (the
             baseline: what polling, HTTP and python-telegram-bot cost on this machine);
-  quotebot  the real Application (build_application) over seeds/, with its query log in a SQLite file.
+  quotebot  the real Application (build_application) over seeds/ (or --corpus, through its saved index
+            as `quotebot run` opens it; then the questions are SQuAD's), with its query log in SQLite.
 For each: `--readers` readers send `--questions` questions each, all injected at once, and the clock runs
 until every reply has reached the emulator (answered updates per second); then `--sequential` single
 questions are sent one at a time, timing inject → reply (p50/p90). The latency quotebot adds per answer
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import platform
 import statistics
 import sys
@@ -24,6 +26,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
@@ -36,8 +39,8 @@ from bot.ops.settings import Settings  # noqa: E402
 from bot.querylog import LogSettings, QueryLog  # noqa: E402
 from bot.querylog.database_url import to_async_url  # noqa: E402
 from bot.telegram.app import build_application, serve_until_stopped  # noqa: E402
-from corpus import load_corpus  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402
+from retrieval.search_index import index_directory, load_or_build  # noqa: E402
 from tests.telegram_emulator import TelegramEmulator  # noqa: E402
 
 QUESTIONS = [
@@ -46,6 +49,12 @@ QUESTIONS = [
     "What did Macron tell French television?",
     "What is the capital of Australia?",
 ]
+
+
+def squad_questions() -> list[str]:
+    """SQuAD's questions, for a corpus made from its paragraphs (bench/bench_answer_path.py writes them)."""
+    data = json.loads((REPOSITORY.parent / "shared" / "eval" / "squad-v1.1-dev-even.json").read_text())
+    return [qa["question"] for a in data["data"] for p in a["paragraphs"] for qa in p["qas"]]
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,12 +75,13 @@ async def echo_bot(emulator: TelegramEmulator) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def quotebot(emulator: TelegramEmulator, data_dir: Path) -> AsyncIterator[None]:
-    engine = AnswerEngine(load_corpus(REPOSITORY / "seeds"))
+async def quotebot(emulator: TelegramEmulator, data_dir: Path, corpus_root: Path) -> AsyncIterator[None]:
+    corpus, index = load_or_build(corpus_root, save=index_directory(corpus_root).exists())
+    engine = AnswerEngine(corpus, index=index)
     url = to_async_url(f"sqlite:///{data_dir / 'log.sqlite3'}")
     log = await QueryLog.start(LogSettings(data_dir=data_dir, database_url=url, retention_days=90, secret="bench"))
     settings = Settings(
-        corpus=REPOSITORY / "seeds", token=emulator.token, base_url=emulator.base_url, rate_limit_per_minute=10**6
+        corpus=corpus_root, token=emulator.token, base_url=emulator.base_url, rate_limit_per_minute=10**6
     )
     stop = asyncio.Event()
     task = asyncio.create_task(serve_until_stopped(build_application(settings, engine, log, Metrics()), stop))
@@ -85,39 +95,40 @@ async def quotebot(emulator: TelegramEmulator, data_dir: Path) -> AsyncIterator[
 
 
 async def measure(
-    emulator: TelegramEmulator, readers: int, per_reader: int, sequential: int
+    emulator: TelegramEmulator, readers: int, per_reader: int, sequential: int, questions: list[str]
 ) -> tuple[float, list[float]]:
     await emulator.wait_for_long_poll(timeout=30)
     started = time.perf_counter()
     for n in range(per_reader):
         for reader in range(readers):
-            emulator.send_text(QUESTIONS[n % len(QUESTIONS)], user_id=10_000 + reader)
+            emulator.send_text(questions[(n * readers + reader) % len(questions)], user_id=10_000 + reader)
     for _ in range(readers * per_reader):
         await emulator.wait_for("sendMessage", timeout=120)
     throughput = readers * per_reader / (time.perf_counter() - started)
     latencies = []
     for n in range(sequential):
         sent = time.perf_counter()
-        emulator.send_text(QUESTIONS[n % len(QUESTIONS)], user_id=99)
+        emulator.send_text(questions[n % len(questions)], user_id=99)
         await emulator.wait_for("sendMessage", timeout=30)
         latencies.append((time.perf_counter() - sent) * 1000)
     return throughput, latencies
 
 
-async def run(readers: int, per_reader: int, sequential: int) -> None:
+async def run(readers: int, per_reader: int, sequential: int, corpus_root: Path) -> None:
     rows = []
-    bots: list[tuple[str, Callable[[TelegramEmulator, Path], object]]] = [
+    bots: list[tuple[str, Callable[[TelegramEmulator, Path], Any]]] = [
         ("echo (baseline)", lambda emulator, _: echo_bot(emulator)),
-        ("quotebot", quotebot),
+        ("quotebot", lambda emulator, data_dir: quotebot(emulator, data_dir, corpus_root)),
     ]
+    questions = QUESTIONS if corpus_root == REPOSITORY / "seeds" else squad_questions()
     for name, start in bots:
         with TelegramEmulator() as emulator, tempfile.TemporaryDirectory() as data_dir:
             async with start(emulator, Path(data_dir)):
-                throughput, latencies = await measure(emulator, readers, per_reader, sequential)
+                throughput, latencies = await measure(emulator, readers, per_reader, sequential, questions)
         deciles = statistics.quantiles(latencies, n=10)
         rows.append((name, throughput, statistics.median(latencies), deciles[8]))
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    print(f"{readers} readers x {per_reader} questions at once; {sequential} sequential questions\n")
+    print(f"corpus {corpus_root}: {readers} readers x {per_reader} questions at once; {sequential} sequential\n")
     print("| bot | answered updates/s | reply latency p50 ms | p90 ms |")
     print("|---|---:|---:|---:|")
     for name, throughput, p50, p90 in rows:
@@ -131,8 +142,9 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--questions", type=int, default=20, help="questions per reader")
     parser.add_argument("--sequential", type=int, default=100)
+    parser.add_argument("--corpus", type=Path, default=REPOSITORY / "seeds", help="default: seeds/")
     args = parser.parse_args()
-    asyncio.run(run(args.readers, args.questions, args.sequential))
+    asyncio.run(run(args.readers, args.questions, args.sequential, args.corpus))
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ rank-bm25 keeps nothing on disk and scores every passage in Python, so it only b
 queries, on the smaller corpora, as the reference.
 
 Corpora (fixed seeds):
-  zipf-100k / zipf-1m  bench_bm25's synthetic passages: 40-80 tokens from a 50,000-word Zipf vocabulary,
-                       5-token queries;
+  zipf-100k / zipf-1m  synthetic passages: 40-80 tokens from a 50,000-word vocabulary with p(rank)
+                       proportional to 1 / rank ** 1.1, 5-token queries from the same distribution;
   squad-x48            the SQuAD v1.1 dev paragraphs of ../shared/eval/squad-v1.1-dev-even.json repeated to
                        ~107k passages (105 copies of its 1,023), each copy with 3% of words dropped and 3%
                        swapped with their neighbour; queries are its 5,397 real questions. Text is tokenised
@@ -47,9 +47,6 @@ import numpy as np
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
-sys.path.insert(0, str(REPOSITORY / "bench"))
-
-from bench_bm25 import synthetic_corpus, synthetic_queries  # noqa: E402
 
 SQUAD = REPOSITORY.parent / "shared" / "eval" / "squad-v1.1-dev-even.json"
 SQUAD_PASSAGES = 107_000
@@ -64,6 +61,41 @@ RANK_BM25_CORPORA = ("zipf-100k", "squad-x48")
 
 
 # Corpora -------------------------------------------------------------------------------------------
+
+VOCABULARY_SIZE = 50_000
+ZIPF_EXPONENT = 1.1
+PASSAGE_LENGTHS = (40, 80)
+QUERY_LENGTH = 5
+CORPUS_SEED = 20240611
+QUERY_SEED = 7
+# Small chunks keep generation's own transient memory out of the peak RSS figures.
+GENERATION_CHUNK = 10_000
+
+
+def word_probabilities() -> np.ndarray:
+    ranks = np.arange(1, VOCABULARY_SIZE + 1, dtype=np.float64)
+    weights = ranks**-ZIPF_EXPONENT
+    return weights / weights.sum()
+
+
+def synthetic_corpus(size: int) -> list[list[str]]:
+    """Passages sharing one str object per word, as a tokeniser's interned output would."""
+    rng = np.random.default_rng(CORPUS_SEED)
+    words = np.array([f"w{rank}" for rank in range(VOCABULARY_SIZE)], dtype=object)
+    probabilities = word_probabilities()
+    passages: list[list[str]] = []
+    for start in range(0, size, GENERATION_CHUNK):
+        lengths = rng.integers(PASSAGE_LENGTHS[0], PASSAGE_LENGTHS[1] + 1, size=min(GENERATION_CHUNK, size - start))
+        tokens = words[rng.choice(VOCABULARY_SIZE, size=int(lengths.sum()), p=probabilities)].tolist()
+        ends = np.cumsum(lengths).tolist()
+        passages.extend(tokens[begin:end] for begin, end in zip([0, *ends[:-1]], ends, strict=True))
+    return passages
+
+
+def synthetic_queries(count: int) -> list[list[str]]:
+    rng = np.random.default_rng(QUERY_SEED)
+    ids = rng.choice(VOCABULARY_SIZE, size=(count, QUERY_LENGTH), p=word_probabilities())
+    return [[f"w{rank}" for rank in row] for row in ids.tolist()]
 
 
 def load_corpus_tokens(name: str, cache: Path) -> list[list[str]]:
@@ -168,6 +200,16 @@ def open_tantivy(directory: Path) -> Any:
     return index, index.schema, index.searcher()
 
 
+def _import_engine(engine: str) -> None:
+    """Import the engine's modules before its open is timed: the open, not Python's imports, is measured."""
+    if engine == "BM25Index":
+        import retrieval.bm25_index  # noqa: F401
+    elif engine == "bm25s":
+        import bm25s  # noqa: F401
+    else:
+        import tantivy  # noqa: F401
+
+
 def query_one(engine: str, opened: Any) -> Callable[[list[str]], object]:
     if engine == "BM25Index":
         return lambda tokens: opened.top_k(tokens, K)
@@ -231,6 +273,7 @@ def cell_build(engine: str, corpus: str, directory: Path, cache: Path) -> dict[s
 
 def cell_query(engine: str, corpus: str, directory: Path, cache: Path, count: int) -> dict[str, Any]:
     queries = load_queries(corpus, count + WARM_UP, cache)
+    _import_engine(engine)
     before = _rss_mb()
     started = time.perf_counter()
     opened = {"BM25Index": open_bm25_index, "bm25s": open_bm25s, "tantivy": open_tantivy}[engine](directory)

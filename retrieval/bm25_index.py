@@ -8,11 +8,12 @@ rank-bm25's own float64 operations, so scores are rank-bm25's bit for bit while 
 disk instead of 12. The terms that at least an eighth of the passages hold are kept as dense rows of counts
 (one byte per passage), because looking a passage up in a row is O(1).
 
-Ranking the best k (MaxScore, exact): the passages of the query's highest-bound terms give a first k-th
-best score θ; the terms whose bounds add up to less than θ cannot lift a passage that has none of the
-other terms into the top k, so only passages holding one of those other terms are scored — fully, term by
-term in query order — and ranked. A query whose remaining terms are held by most passages, or whose
-terms have a non-positive idf, is scored over every passage instead; the answer is the same.
+Ranking the best k (MaxScore, exact): terms whose largest weights add up to less than the k-th best
+score cannot lift a passage that has none of the other terms into the top k, so only passages holding
+one of the other terms are scored — fully, term by term in query order, the rest looked up — and ranked
+(see `_pruned_top_k`). When that would cost more than scoring every passage (a query of common terms
+only), or a term's idf is not positive, every passage is scored, in blocks that stay in the CPU cache;
+the answer is the same either way. No per-query buffer as large as the corpus is allocated.
 
 rank-bm25 quirks kept on purpose: a term whose idf is negative (it is in more than half the passages) gets
 `epsilon * average_idf` instead, where the average is over every term's raw idf, negative ones included, so
@@ -46,6 +47,9 @@ FORMAT_VERSION = 3
 # A term held by at least this share of the passages is kept as a dense row of counts.
 DENSE_MIN_SHARE = 1 / 8
 
+# Terms whose ids are remembered at most (about 100 bytes each), so the memory stays bounded.
+TERM_MEMORY = 1 << 16
+
 # For each dense term, the passages where it weighs most are kept, this many.
 DENSE_TOP = 2048
 
@@ -58,9 +62,9 @@ SORT_ALL_AT_MOST = 256
 # Passages scored together when every passage is scored: small enough for numpy's passes to stay in cache.
 BLOCK = 65_536
 
-# Scoring candidates one by one stops paying once they are this share of the corpus: every passage is
-# scored instead.
-PRUNE_AT_MOST = 1 / 16
+# Looking a term up in one candidate passage costs about this many passes over a passage in a block
+# (measured: gathers and searches against numpy passes that stay in cache).
+CANDIDATE_COST = 9
 
 # Bounds are compared with this much slack, so float rounding in a sum can never prune a top-k passage.
 _BOUND_SLACK = 1e-9
@@ -232,9 +236,16 @@ class BM25Index:
         # Where k1 == 0 (or b == 1 beside an empty passage) a passage without the term would score 0 / 0.
         self._norm_positive = bool(np.all(self._norm > 0))
         self._scratch = threading.local()
+        self._term_ids: dict[str, int] = {}
 
     def _term_id(self, term: str) -> int:
-        return self._vocabulary.index_of(term)
+        """The term's id, or -1; remembered, since a question looks the same terms up again and again."""
+        known = self._term_ids.get(term)
+        if known is None:
+            if len(self._term_ids) >= TERM_MEMORY:
+                self._term_ids.clear()
+            known = self._term_ids[term] = self._vocabulary.index_of(term)
+        return known
 
     def _query_terms(self, query_tokens: Iterable[str]) -> list[int]:
         """The known query terms' ids in query order, repeats kept."""
@@ -325,19 +336,20 @@ class BM25Index:
         multiplicity = Counter(terms)
         if np.any(self._idf[list(multiplicity)] <= 0):
             return None
-        most = self._passage_count * PRUNE_AT_MOST
         bound = {term: count * float(self._bound[term]) for term, count in multiplicity.items()}
         dense = {term for term in multiplicity if self._dense_slot[term] >= 0}
         floor = {term: multiplicity[term] * float(self._dense_floor[self._dense_slot[term]]) for term in dense}
         sparse = sorted((term for term in multiplicity if term not in dense), key=lambda term: int(self._df[term]))
-        sparse_postings = sum(int(self._df[term]) for term in sparse)
         if not sparse:
             return None
-        if sparse_postings <= min(SCAN_DIRECTLY, most):
+        sparse_postings = sum(int(self._df[term]) for term in sparse)
+        # What scoring every passage costs, in passes over one passage: dense rows in full, sparse postings.
+        exhaustive = len(dense) * self._passage_count + sparse_postings
+        if sparse_postings <= SCAN_DIRECTLY and _pruning_pays(sparse_postings, len(terms), exhaustive):
             ranked = self._rank(terms, k, dense, None, bound, floor)
             if ranked is not None or not dense:
                 return ranked
-        if int(self._df[sparse[0]]) > most / 2:
+        if not _pruning_pays(int(self._df[sparse[0]]), len(terms), exhaustive):
             return None
         seed, threshold = self._seed(terms, sparse, k)
         lookup, total = set(), 0.0
@@ -346,14 +358,12 @@ class BM25Index:
                 break
             lookup.add(term)
             total += bound[term]
-        if sum(int(self._df[term]) for term in sparse if term not in lookup) > most:
+        if not _pruning_pays(sum(int(self._df[term]) for term in sparse if term not in lookup), len(terms), exhaustive):
             return None
         ranked = self._rank(terms, k, lookup | dense, seed, bound, floor)
         if ranked is not None or dense <= lookup:
             return ranked
-        if sum(int(self._df[term]) for term in multiplicity if term not in lookup) > most:
-            return None
-        return self._rank(terms, k, lookup, seed, bound)
+        return None
 
     def _seed(self, terms: list[int], rarest_first: list[int], k: int) -> tuple[np.ndarray | None, float]:
         """At least k passages of the rarest sparse terms, and the k-th best full score among them."""
@@ -483,6 +493,14 @@ class BM25Index:
 class _Buffers(NamedTuple):
     scores: np.ndarray
     stamp: np.ndarray
+
+
+def _pruning_pays(candidates: int, terms: int, exhaustive: int) -> bool:
+    """Whether scoring about `candidates` passages one by one beats `exhaustive` block passes.
+
+    Looking a term up in one candidate costs about CANDIDATE_COST passes over one passage in a block.
+    """
+    return candidates * terms * CANDIDATE_COST < exhaustive
 
 
 def _below(total: float, threshold: float) -> bool:

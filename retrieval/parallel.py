@@ -7,7 +7,6 @@ order, chunk by chunk, so a caller can stream the first answers while later ones
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -35,15 +34,20 @@ def parallel_imap(
     function: Callable[[Item], Result], items: Sequence[Item], processes: int | None = None
 ) -> Iterator[Result]:
     """`function` of each item, in order, computed by one forked worker per core when the batch is large enough."""
+    import multiprocessing  # here: a process that never answers a batch starts without it
+
     workers = worker_count(processes)
     if workers == 1 or len(items) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(function, items)
         return
+    # The first item is answered here, before the fork: it comes back at once, and whatever it loaded on
+    # first use (word lists, caches) is inherited by every worker instead of loaded by each.
+    yield function(items[0])
     global _work
     _work = function
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_apply, items, chunksize=CHUNK)
+            yield from pool.imap(_apply, items[1:], chunksize=CHUNK)
     finally:
         _work = None
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from retrieval.char_grams import grams_overlap
 from retrieval.expansion import Concept
 from retrieval.passage_terms import PassageTerms, SentenceTerms, families
 from retrieval.ranking_options import RankingOptions
@@ -38,6 +37,8 @@ class WeightedQuery:
         self.weights = weights
         self.cue = cue
         self.grams = grams or {}
+        self._gram_keys = self.grams.keys()
+        self._gram_total = sum(self.grams.values())
         self.total = sum(weights)
         # Single-term forms answer "which concepts are here" with one set intersection per sentence.
         self._concepts_by_term: dict[str, list[int]] = {}
@@ -50,6 +51,12 @@ class WeightedQuery:
                     self._phrases.append((frozenset(form.terms), index))
         self._single_terms = frozenset(self._concepts_by_term)
         self._families = [families(term for form in concept.forms for term in form.terms) for concept in concepts]
+
+    def gram_share(self, grams: frozenset[str]) -> float:
+        """Share of the question's gram weight found among a sentence's `grams`."""
+        if not self._gram_total:
+            return 0.0
+        return sum(self.grams[gram] for gram in grams & self._gram_keys) / self._gram_total
 
     def weight_in(self, terms: frozenset[str]) -> float:
         """The weight of the concepts found in `terms`."""
@@ -104,7 +111,7 @@ def rerank(
         bonus = scores[best]
         if options.grams:
             sentences = passages[i].sentences
-            bonus += options.grams * max(grams_overlap(query.grams, s.grams) for s in sentences)
+            bonus += options.grams * max(query.gram_share(s.grams) for s in sentences)
         if options.phrase:
             bonus += (
                 options.phrase

@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,8 @@ from retrieval.array_store import IndexFileError, open_arrays, read_meta, write_
 from retrieval.bm25_index import FORMAT_VERSION as BM25_FORMAT_VERSION
 from retrieval.bm25_index import BM25Index
 from retrieval.char_grams import passage_grams
-from retrieval.progress import progress
+from retrieval.parallel import parallel_imap
+from retrieval.progress import Progress
 from retrieval.saved_corpus import corpus_arrays, passage_sentences, passage_texts, saved_corpus
 from retrieval.string_table import CountTable
 from retrieval.tokens import STOPWORDS, TOKENIZER_VERSION, stem, words
@@ -72,15 +73,18 @@ class SearchIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]] | None = None) -> SearchIndex:
-        """Tokenise every passage once: its stems feed BM25, its words the vocabulary, its grams their counts."""
+        """Tokenise every passage once, a tenth of them at a time on every core: stems feed BM25, words the
+        vocabulary, grams their counts."""
+        progress = Progress(len(texts), "indexing")
+        parts = [range(start, min(start + progress.step, len(texts))) for start in range(0, len(texts), progress.step)]
         tokenized: list[list[str]] = []
         word_counts: Counter[str] = Counter()
         gram_counts: Counter[str] = Counter()
-        for number, text in enumerate(progress(texts, "indexing")):
-            content = [word for word in words(text) if word not in STOPWORDS]
-            word_counts.update(content)
-            gram_counts.update(passage_grams(text, sentences[number] if sentences is not None else None))
-            tokenized.append([stem(word) for word in content])
+        for part_tokens, part_words, part_grams in parallel_imap(partial(_tokenise, texts, sentences), parts):
+            tokenized += part_tokens
+            word_counts.update(part_words)
+            gram_counts.update(part_grams)
+            progress.advance(len(part_tokens))
         bm25 = BM25Index(tokenized, k1=K1, b=B, epsilon=EPSILON)
         return cls(bm25, CountTable.build(word_counts), CountTable.build(gram_counts))
 
@@ -95,6 +99,21 @@ class SearchIndex:
             return cls(bm25, CountTable.from_arrays(arrays, "words"), CountTable.from_arrays(arrays, "grams"))
         except (KeyError, ValueError) as error:
             raise IndexFileError(f"the saved word and gram counts do not fit together: {error}") from error
+
+
+def _tokenise(
+    texts: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]] | None, part: range
+) -> tuple[list[list[str]], Counter[str], Counter[str]]:
+    """The stems of each passage in `part`, and the counts of their content words and grams."""
+    tokenized: list[list[str]] = []
+    word_counts: Counter[str] = Counter()
+    gram_counts: Counter[str] = Counter()
+    for number in part:
+        content = [word for word in words(texts[number]) if word not in STOPWORDS]
+        word_counts.update(content)
+        gram_counts.update(passage_grams(texts[number], sentences[number] if sentences is not None else None))
+        tokenized.append([stem(word) for word in content])
+    return tokenized, word_counts, gram_counts
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ def test_stdin_batch_gives_one_json_line_per_question_and_skips_blank_lines() ->
     assert run.returncode == 0, run.stderr
     records = json_lines(run.stdout)
     assert len(records) == 150
+    assert [r["question"] for r in records] == [q for q in questions if q.strip()]
     assert [r["answered"] for r in records[:3]] == [True, True, False]
     assert all(len(r["results"]) <= 1 for r in records)
 

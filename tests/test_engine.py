@@ -67,3 +67,8 @@ def test_long_passage_is_quoted_by_its_answering_sentences_with_ellipses(tmp_pat
     quote = engine.answer("When will the grain corridor reopen?").results[0].quote
     assert quote == f"{ELLIPSIS} The minister said the grain corridor would reopen in May. {ELLIPSIS}"
     assert len(quote) <= QUOTE_MAX_CHARS
+
+
+def test_a_batch_is_answered_on_every_core_exactly_as_one_by_one(engine: AnswerEngine) -> None:
+    questions = [CARD_QUESTION, "Which region did Russia annex?", "wer putins 3 demands", "asdf", "What is NATO?"] * 14
+    assert list(engine.answer_batch(questions, top=2)) == [engine.answer(q, top=2) for q in questions]
