@@ -112,17 +112,13 @@ def _squad_group(path: Path, number: int, article: Any) -> EvalGroup:
         _field(paragraph, "context", str, f"{where}, paragraph {i}") for i, paragraph in enumerate(paragraphs, start=1)
     ]
     text = _PARAGRAPH_BREAK.join(contexts)
-    document = Document(
-        doc_id=doc_id, title=title.replace("_", " "), date=None, source=f"{path.name}#{title}", text=text
-    )
+    document = Document(doc_id=doc_id, title=title.replace("_", " "), date=None, text=text, file=path.name)
     passages: list[Passage] = []
     questions: list[EvalQuestion] = []
     start = 0
     for i, (paragraph, context) in enumerate(zip(paragraphs, contexts, strict=True), start=1):
         passage_id = f"{doc_id}#p{i}"
-        passages.append(
-            Passage(passage_id, doc_id, document.title, None, document.source, i, start, start + len(context), context)
-        )
+        passages.append(Passage(passage_id, document, i, start, start + len(context), context))
         start += len(context) + len(_PARAGRAPH_BREAK)
         for qa in _field(paragraph, "qas", list, f"{where}, paragraph {i}"):
             question = _field(qa, "question", str, f"{where}, paragraph {i}")

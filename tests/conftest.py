@@ -19,6 +19,7 @@ from tests.telegram_emulator import TelegramEmulator
 REPOSITORY = Path(__file__).resolve().parent.parent
 SEEDS = REPOSITORY / "seeds"
 SEED_FILE = SEEDS / "000_f1d616dfc469d761.txt"
+SEED_TITLE = "Opinion: Macron's security guarantees for Russia ignore the Budapest Memorandum"
 CARD_QUESTION = "What were Putin's three demands?"
 CARD_ANSWER = (
     "no more NATO enlargement, no more missile deployments near its borders, and a reduction in "

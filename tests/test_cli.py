@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_runner import QUOTEBOT, run_quotebot
-from tests.conftest import CARD_ANSWER, CARD_QUESTION, REPOSITORY, SEEDS
+from tests.conftest import CARD_ANSWER, CARD_QUESTION, REPOSITORY, SEED_TITLE, SEEDS
 
 RESULT_KEYS = {"quote", "passage", "passage_id", "source", "title", "date", "score"}
 
@@ -24,9 +24,8 @@ def test_ask_prints_quote_date_source_and_score() -> None:
     run = run_quotebot("ask", CARD_QUESTION, cwd=REPOSITORY)
     assert run.returncode == 0, run.stderr
     assert CARD_ANSWER in run.stdout
-    assert "3 December 2022" in run.stdout
-    assert "000_f1d616dfc469d761.txt" in run.stdout
-    assert "score" in run.stdout
+    assert f"— {SEED_TITLE}, 3 December 2022  [score" in run.stdout
+    assert "000_f1d616dfc469d761.txt" not in run.stdout
 
 
 def test_ask_json_follows_the_documented_schema() -> None:
@@ -127,14 +126,14 @@ def test_load_warnings_go_to_stderr_and_the_rest_still_answers(tmp_path: Path) -
 def test_corpus_command_lists_documents_with_date_and_passage_count() -> None:
     run = run_quotebot("corpus", "--corpus", str(SEEDS))
     assert run.returncode == 0
-    assert "000_f1d616dfc469d761\t3 December 2022\t11 passages" in run.stdout
+    assert f"000_f1d616dfc469d761\ttext\t2022-12-03\t11 passages\t{SEED_TITLE}\t-" in run.stdout
     assert "1 document(s), 11 passage(s), 0 warning(s)" in run.stdout
 
 
 def test_chat_reads_questions_from_a_pipe_until_quit() -> None:
     run = run_quotebot("chat", stdin=f"{CARD_QUESTION}\n/sources\n/quit\nasdf\n", cwd=REPOSITORY)
     assert run.returncode == 0
-    assert CARD_ANSWER in run.stdout and "(3 December 2022; 000_f1d616dfc469d761.txt)" in run.stdout
+    assert CARD_ANSWER in run.stdout and f"{SEED_TITLE} (3 December 2022)" in run.stdout
     assert "don't cover" not in run.stdout and "asdf" not in run.stdout
 
 
@@ -142,7 +141,7 @@ def test_plain_quotebot_without_a_token_is_the_chat_console() -> None:
     run = run_quotebot(stdin="asdf\n", cwd=REPOSITORY)
     assert run.returncode == 0
     assert run.stdout.startswith("The sources don't cover that, so I won't guess. They are about:\n• ")
-    assert "(3 December 2022; 000_f1d616dfc469d761.txt)" in run.stdout
+    assert f"{SEED_TITLE} (3 December 2022)\n" in run.stdout
 
 
 def test_the_index_folder_keeps_itself_out_of_git(tmp_path: Path) -> None:

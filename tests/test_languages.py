@@ -14,7 +14,7 @@ from telegram.ext import Application
 from bot.answers import wording
 from bot.querylog import QueryLog
 from retrieval.engine import AnswerEngine
-from tests.conftest import CARD_ANSWER, CARD_QUESTION, REPOSITORY
+from tests.conftest import CARD_ANSWER, CARD_QUESTION, REPOSITORY, SEED_TITLE
 from tests.telegram_bot import running_quotebot
 from tests.telegram_emulator import TelegramEmulator
 
@@ -42,7 +42,7 @@ async def test_a_russian_reader_gets_a_russian_frame_around_the_verbatim_quote(
     call = await emulator.wait_for("sendMessage")
     text = call.result["text"]
     assert CARD_ANSWER in text
-    assert "3 декабря 2022\u202fг." in text and "Источник: 000_f1d616dfc469d761.txt" in text
+    assert f"{SEED_TITLE}, 3 декабря 2022\u202fг." in text and "000_f1d616dfc469d761" not in text
     assert "(8 февраля 2022\u202fг.)" in text
     more = call.result["reply_markup"]["inline_keyboard"][0][0]
     assert more["text"] == "Ещё"
@@ -62,7 +62,7 @@ async def test_refusal_and_help_follow_the_language_and_unknown_languages_get_en
     for code in ("pt", "pt-br", None):
         emulator.send_text(CARD_QUESTION, language_code=code)
         english = (await emulator.wait_for("sendMessage")).result["text"]
-        assert "3 December 2022" in english and "Source: 000_f1d616dfc469d761.txt" in english
+        assert f"{SEED_TITLE}, 3 December 2022" in english and "000_f1d616dfc469d761" not in english
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ The words come from `bot.answers.wording`, the same as Telegram's; only the arra
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -103,38 +104,43 @@ def answer_lines(result: Result, words: Wording | None = None, score: bool = Fal
         (passage.title, Style.SOURCE),
         (", ", Style.PLAIN),
         (words.date(passage.date), Style.DATE),
-        (" (", Style.PLAIN),
-        (passage.source, Style.SOURCE),
-        (")", Style.PLAIN),
     ]
+    if passage.source:
+        source += [(" (", Style.PLAIN), (passage.source, Style.SOURCE), (")", Style.PLAIN)]
     if score:
         source.append((f"  [score {result.score:.2f}]", Style.PLAIN))
     return [*lines, Line(tuple(source))]
 
 
 def document_line(document: Document, words: Wording | None = None) -> Line:
-    """A source as listed to readers: title, date and where it came from."""
+    """A source as listed to readers: title, date and, when known, where it came from (never a file name)."""
     words = words or english()
+    where = [("; ", Style.PLAIN), (document.source, Style.SOURCE)] if document.source else []
     return Line(
         (
             ("• ", Style.PLAIN),
             (document.title, Style.SOURCE),
             (" (", Style.PLAIN),
             (words.date(document.date), Style.DATE),
-            ("; ", Style.PLAIN),
-            (document.source, Style.SOURCE),
+            *where,
             (")", Style.PLAIN),
         ),
         hang="  ",
     )
 
 
+def newest_first(documents: Sequence[Document]) -> list[Document]:
+    """Dated documents newest first, then the undated ones, each group in corpus order."""
+    dated = sorted((d for d in documents if d.date), key=lambda d: d.date or dt.date.min, reverse=True)
+    return dated + [d for d in documents if d.date is None]
+
+
 def sources_lines(
     documents: Sequence[Document], words: Wording | None = None, limit: int = SOURCES_SHOWN
 ) -> list[Line]:
-    """One line per document; a long list ends with how many more there are."""
+    """One line per document, newest first; a long list ends with how many more there are."""
     words = words or english()
-    lines = [document_line(document, words) for document in documents[:limit]]
+    lines = [document_line(document, words) for document in newest_first(documents)[:limit]]
     if len(documents) > limit:
         lines.append(plain_line(words.count(MORE_SOURCES, len(documents) - limit)))
     return lines

@@ -20,6 +20,7 @@ from bot.answers.wording import english
 from bot.cli.console import run_console
 from bot.cli.eval_command import add_eval_subcommand
 from bot.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from bot.cli.sources_command import add_sources_subcommands
 from bot.cli.terminal import Terminal
 from bot.ops.data_dir import data_directory
 from bot.ops.logs import configure_logging
@@ -107,9 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus_option(index)
     index.set_defaults(handler=_index)
 
-    corpus = commands.add_parser("corpus", help="list the loaded documents and any load warnings")
-    _add_corpus_option(corpus)
-    corpus.set_defaults(handler=_corpus)
+    add_sources_subcommands(commands)
     add_eval_subcommand(commands)
     for command in _leaf_parsers(commands):
         command.set_defaults(parser=command)
@@ -262,16 +261,6 @@ def _human(reply: Reply, engine: AnswerEngine) -> str:
 
 def _preview(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _corpus(args: argparse.Namespace) -> int:
-    corpus = _load(args.corpus)
-    for document in corpus.documents:
-        count = sum(1 for passage in corpus.passages if passage.doc_id == document.doc_id)
-        date = english().date(document.date)
-        print(f"{document.doc_id}\t{date}\t{count} passages\t{document.title}\t{document.source}")
-    print(f"{len(corpus.documents)} document(s), {len(corpus.passages)} passage(s), {len(corpus.warnings)} warning(s)")
-    return EXIT_OK
 
 
 def _engine(override: str | None) -> AnswerEngine:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.answers import wording as w
-from bot.answers.formatting import quote_with_dates
+from bot.answers.formatting import newest_first, quote_with_dates
 from bot.answers.wording import Wording
 from corpus.model import Document
 from retrieval.engine import Result
@@ -65,16 +65,24 @@ def shorten(text: str, limit: int) -> str:
 def answer_html(result: Result, words: Wording, truncated_to: int | None = None) -> str:
     """The quote in a blockquote, then title, date and source: what readers need to trust it."""
     passage = result.passage
-    source = escape(passage.source)
-    if passage.source.startswith(("http://", "https://")):
-        source = f'<a href="{escape(passage.source, quote=True)}">{source}</a>'
     lines = [truncated_html(words, truncated_to)] if truncated_to is not None else []
     lines += [
         f"<blockquote>{quote_html(result, words)}</blockquote>",
         f"— <b>{escape(shorten(passage.title, TITLE_LIMIT))}</b>, {escape(words.date(passage.date))}",
-        words.html(w.SOURCE, source=source),
     ]
+    source = source_html(passage.document)
+    if source:
+        lines.append(words.html(w.SOURCE, source=source))
     return "\n".join(lines)
+
+
+def source_html(document: Document) -> str | None:
+    """The publisher, linked to the article when its url is known; the bare link; or None (never a file name)."""
+    url = document.url if document.url and document.url.startswith(("http://", "https://")) else None
+    label = escape(shorten(document.publisher or document.url or "", TITLE_LIMIT))
+    if url:
+        return f'<a href="{escape(url, quote=True)}">{label}</a>'
+    return label or None
 
 
 def quote_html(result: Result, words: Wording) -> str:
@@ -98,8 +106,9 @@ def not_covered_html(documents: Sequence[Document], words: Wording, truncated_to
 
 
 def sources_list_html(documents: Sequence[Document], words: Wording, limit: int = 20) -> str:
-    """One line per document with its date; long lists end with a count of the rest."""
-    lines = [f"• {escape(shorten(d.title, TITLE_LIMIT))} ({escape(words.date(d.date))})" for d in documents[:limit]]
+    """One line per document with its date, newest first; long lists end with a count of the rest."""
+    ordered = newest_first(documents)[:limit]
+    lines = [f"• {escape(shorten(d.title, TITLE_LIMIT))} ({escape(words.date(d.date))})" for d in ordered]
     if len(documents) > limit:
         lines.append(words.count(w.MORE_SOURCES, len(documents) - limit, render=escape))
     return "\n".join(lines)
