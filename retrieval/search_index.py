@@ -133,9 +133,10 @@ def index_directory(corpus_root: Path) -> Path:
     return corpus_root.parent / f"{INDEX_DIRECTORY}-{corpus_root.name}"
 
 
-def load_or_build(corpus_root: Path, save: bool = True) -> tuple[Corpus, SearchIndex]:
+def load_or_build(corpus_root: Path, save: bool = True, previous: Corpus | None = None) -> tuple[Corpus, SearchIndex]:
     """The corpus and its index: the saved build when the corpus is unchanged, else read and built (and saved).
 
+    A reload passes the corpus it had as `previous`, so only new and changed files are read again.
     Raises CorpusError when the corpus has to be read and nothing in it can be loaded.
     """
     directory = index_directory(corpus_root)
@@ -147,7 +148,7 @@ def load_or_build(corpus_root: Path, save: bool = True) -> tuple[Corpus, SearchI
     manifest = CorpusManifest.scan(corpus_root, previous=saved.manifest if saved else None)
     if saved is not None and saved.manifest.changes(manifest).unchanged:
         return saved.corpus, saved.index
-    corpus = load_corpus(corpus_root)
+    corpus = load_corpus(corpus_root, previous=previous)
     texts = passage_texts(corpus.passages)
     sentences = [passage_sentences(text) for text in texts]
     index = SearchIndex.build(texts, sentences)
@@ -241,11 +242,13 @@ def settings_fingerprint() -> str:
     """Changes whenever the format, the tokeniser, the BM25 parameters or the corpus-reading code change."""
     versions = f"{FORMAT_VERSION}|{BM25_FORMAT_VERSION}|{TOKENIZER_VERSION}|{K1}|{B}|{EPSILON}"
     digest = hashlib.sha256(versions.encode())
+    package = resources.files("corpus")
     corpus_code = sorted(
-        (entry for entry in resources.files("corpus").iterdir() if entry.name.endswith(".py")), key=lambda e: e.name
+        (entry for folder in (package, package.joinpath("formats")) for entry in folder.iterdir()),
+        key=lambda entry: str(entry),
     )
     retrieval = resources.files("retrieval")
-    for file in [*corpus_code, *(retrieval.joinpath(name) for name in _CODE)]:
+    for file in [*(e for e in corpus_code if e.name.endswith(".py")), *(retrieval.joinpath(n) for n in _CODE)]:
         digest.update(file.name.encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from tests.emulator import updates
 from tests.emulator.bot_api import ApiError, BotApi
@@ -53,6 +53,7 @@ DEFAULT_TOKEN = "7000000001:AAHemulatedTokenForQuotebotTests0000"
 BOT_USERNAME = "quotebot_test_bot"
 BOT_FIRST_NAME = "Quotebot Test"
 _PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)")
+_FILE_PATH = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<file_path>.+)")
 _WAIT_STEP = 0.01
 _SHUTDOWN_POLL = 0.05
 
@@ -141,7 +142,7 @@ class TelegramEmulator:
 
     @property
     def base_file_url(self) -> str:
-        """python-telegram-bot's ``base_file_url``; file downloads are answered 404."""
+        """python-telegram-bot's ``base_file_url``: documents sent with ``content`` can be downloaded."""
         return self.base_url.removesuffix("/bot") + "/file/bot"
 
     def start(self) -> "TelegramEmulator":
@@ -255,6 +256,7 @@ class TelegramEmulator:
         self,
         file_name: str = "notes.txt",
         *,
+        content: bytes | None = None,
         mime_type: str = "text/plain",
         caption: str | None = None,
         user_id: int = DEFAULT_USER_ID,
@@ -266,14 +268,14 @@ class TelegramEmulator:
             "file_name": file_name,
             "mime_type": mime_type,
             **self._conversations.new_file_ids("document"),
-            "file_size": 1024,
+            "file_size": 1024 if content is None else len(content),
         }
-        content: dict[str, Any] = {"document": document}
+        message: dict[str, Any] = {"document": document}
         if caption is not None:
-            content.update(updates.text_content(caption, "caption"))
+            message.update(updates.text_content(caption, "caption"))
         with self._state:
-            self._api.remember_document(document)
-        return self._user_message(content, user_id, chat_id, chat_type, None, first_name, None)
+            self._api.remember_document(document, content)
+        return self._user_message(message, user_id, chat_id, chat_type, None, first_name, None)
 
     def edit_text(self, message: dict[str, Any], new_text: str) -> dict[str, Any]:
         """The user edits a text message they sent earlier (an ``edited_message`` update)."""
@@ -426,6 +428,14 @@ class TelegramEmulator:
 
     # Serving.
 
+    def download(self, path: str) -> bytes | None:
+        """The bytes of ``/file/bot<token>/<file_path>``, or None (404)."""
+        match = _FILE_PATH.fullmatch(unquote(urlsplit(path).path))
+        if match is None or match["token"] != self.token:
+            return None
+        with self._state:
+            return self._api.file_content(match["file_path"])
+
     def answer_request(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]] | None:
         """Answer and record one HTTP request: (status, JSON body), or None to drop it."""
         parts = urlsplit(path)
@@ -551,6 +561,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path.startswith("/file/"):
+            self._send_file(self.server.emulator.download(self.path))
+            return
         answer = self.server.emulator.answer_request(self.path, self.headers.get("Content-Type", ""), body)
         if answer is None:
             self.close_connection = True
@@ -562,6 +575,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _send_file(self, data: bytes | None) -> None:
+        self.send_response(404 if data is None else 200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data or b"")))
+        self.end_headers()
+        self.wfile.write(data or b"")
 
 
 class _EmulatorServer(ThreadingHTTPServer):

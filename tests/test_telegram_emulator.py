@@ -178,8 +178,8 @@ async def test_json_bodies_and_query_strings_are_understood(emulator: TelegramEm
         download = await client.get(f"{emulator.base_file_url}{emulator.token}/documents/x.txt")
 
     assert sent.json()["result"]["reply_markup"] == keyboard
-    assert emulator.calls[-3].params["chat_id"] == DEFAULT_USER_ID
-    assert (me.status_code, emulator.calls[-2].method) == (200, "getMe")
+    assert emulator.calls[-2].params["chat_id"] == DEFAULT_USER_ID
+    assert (me.status_code, emulator.calls[-1].method) == (200, "getMe")
     assert download.status_code == 404
 
 

@@ -6,7 +6,7 @@ with readline, so the arrow keys, Ctrl-L and history work; the history is kept i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -39,17 +39,20 @@ class _Conversation:
 
 
 def run_console(
-    engine: AnswerEngine,
+    engines: Callable[[], AnswerEngine],
     stdin: TextIO,
     terminal: Terminal,
     interactive: bool,
     history: Path | None = None,
 ) -> int:
-    """Answer line by line until /quit or end of input; prompts only when a person is typing."""
+    """Answer line by line until /quit or end of input; prompts only when a person is typing.
+
+    `engines()` is the engine to answer with now: it is replaced when the corpus folder changes.
+    """
     words = english()
     editor = LineEditor(history) if interactive else None
     if editor is not None:
-        terminal.write([plain_line(words.count(CONSOLE_WELCOME, len(engine.corpus.documents))), *_help()])
+        terminal.write([plain_line(words.count(CONSOLE_WELCOME, len(engines().corpus.documents))), *_help()])
     conversation = _Conversation()
     try:
         for line in _typed(editor) if editor is not None else iter(stdin.readline, ""):
@@ -58,7 +61,7 @@ def run_console(
                     editor.forget_last()
                 break
             if line.strip() or interactive:
-                terminal.write(_respond(engine, line, conversation))
+                terminal.write(_respond(engines(), line, conversation))
     finally:
         if editor is not None:
             editor.save()

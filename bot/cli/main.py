@@ -23,12 +23,14 @@ from bot.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.cli.sources_command import add_sources_subcommands
 from bot.cli.terminal import Terminal
 from bot.ops.data_dir import data_directory
+from bot.ops.engine_build import build_engine
 from bot.ops.logs import configure_logging
+from bot.ops.reload import CorpusReloader
 from bot.ops.settings import Settings, SettingsError, corpus_path
 from bot.querylog.cli import add_log_subcommand, run_log_command
 from corpus import Corpus, CorpusError, load_corpus
 from retrieval.engine import AnswerEngine
-from retrieval.search_index import build_and_save, index_directory, load_or_build
+from retrieval.search_index import build_and_save, index_directory
 
 MAX_TOP = 50
 HISTORY_FILE = "console_history"
@@ -211,9 +213,21 @@ def _healthcheck(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    engine = _engine(args.corpus)
+    interactive = sys.stdin.isatty()
+    reloader = CorpusReloader(_engine(args.corpus), build_engine, on_swap=_say_reloaded)
+    reloader.start(watch=interactive)
     history = data_directory() / HISTORY_FILE
-    return run_console(engine, sys.stdin, Terminal.for_stream(sys.stdout), sys.stdin.isatty(), history)
+    try:
+        return run_console(lambda: reloader.engine, sys.stdin, Terminal.for_stream(sys.stdout), interactive, history)
+    finally:
+        reloader.stop()
+
+
+def _say_reloaded(engine: AnswerEngine) -> None:
+    corpus = engine.corpus
+    print(
+        f"\n(sources changed: now {len(corpus.documents)} documents, {len(corpus.passages)} passages)", file=sys.stderr
+    )
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -265,13 +279,12 @@ def _preview(text: str, width: int = 70) -> str:
 
 def _engine(override: str | None) -> AnswerEngine:
     """The engine over the corpus, from its saved index when the corpus has not changed since it was saved."""
-    root = corpus_path(override)
     try:
-        corpus, index = load_or_build(root, save=index_directory(root).exists())
+        engine = build_engine(corpus_path(override))
     except CorpusError as error:
         raise CommandError(str(error)) from None
-    _print_warnings(corpus)
-    return AnswerEngine(corpus, index=index)
+    _print_warnings(engine.corpus)
+    return engine
 
 
 def _index(args: argparse.Namespace) -> int:

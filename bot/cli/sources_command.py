@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.answers.wording import english
+from bot.answers.added import added_summary
 from bot.cli.exit_codes import EXIT_FAILURE, EXIT_OK
 from bot.ops.settings import corpus_path
 from corpus import Corpus, CorpusError, load_corpus
@@ -88,18 +88,6 @@ def add_one(corpus: Corpus, source: str) -> Added:
     if not path.is_file():
         raise AddRefused(f"{source} is not a file")
     return add_source(corpus, path.name, path.read_bytes())
-
-
-def added_summary(added: Added) -> str:
-    """What was stored and what the corpus reads from it: title, date and passages of each document."""
-    lines = [f"added {added.relative}"]
-    for document in added.source.documents:
-        count = sum(1 for passage in added.source.passages if passage.document is document)
-        lines.append(
-            f"  {document.title} ({english().date(document.date)}), {count} passage{'s' if count != 1 else ''}"
-        )
-    lines.extend(f"  warning: {warning}" for warning in added.source.warnings)
-    return "\n".join(lines)
 
 
 def _load(override: str | None, quiet: bool = False) -> Corpus | None:

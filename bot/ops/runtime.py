@@ -6,12 +6,15 @@ import asyncio
 import logging
 import signal
 
+from bot.ops.engine_build import build_engine
 from bot.ops.health import HealthReport, start_health_server
 from bot.ops.metrics import Metrics
+from bot.ops.reload import CorpusReloader
 from bot.ops.settings import Settings
 from bot.querylog import LogSettings, QueryLog
 from bot.querylog.taught_sync import TaughtSync
 from bot.telegram.app import Webhook, build_application, serve_until_stopped
+from bot.telegram.services import SERVICES_KEY, BotServices
 from retrieval.engine import AnswerEngine
 
 logger = logging.getLogger(__name__)
@@ -32,19 +35,32 @@ async def _serve(settings: Settings, log_settings: LogSettings, engine: AnswerEn
     metrics.corpus_passages.set(len(engine.corpus.passages))
     query_log = await QueryLog.start(log_settings)
     metrics.log_buffer.set_function(query_log.pending_ops)
-    lessons = TaughtSync(query_log.engine, lambda: engine)
+    application = build_application(settings, engine, query_log, metrics)
+    bot_services: BotServices = application.bot_data[SERVICES_KEY]
+    lessons = TaughtSync(query_log.engine, lambda: bot_services.engine)
     await lessons.start()
+
+    def swap(new: AnswerEngine) -> None:
+        """The new engine knows the lessons before it answers its first question."""
+        new.teach(lessons.current_lessons)
+        bot_services.engine = new
+        metrics.corpus_passages.set(len(new.corpus.passages))
+
+    bot_services.reloader = CorpusReloader(engine, build_engine, on_swap=swap)
+    bot_services.reloader.start(watch=settings.watch_corpus)
+    loop.add_signal_handler(signal.SIGHUP, bot_services.reloader.request, "SIGHUP")
     health = None
     if settings.metrics_port:
         health = start_health_server(
-            metrics, lambda: health_report(engine, query_log), settings.metrics_port, HEALTH_LISTEN
+            metrics, lambda: health_report(bot_services.engine, query_log), settings.metrics_port, HEALTH_LISTEN
         )
         logger.info("health and metrics on port %d (/healthz, /metrics)", settings.metrics_port)
     try:
-        await serve_until_stopped(build_application(settings, engine, query_log, metrics), stop, webhook)
+        await serve_until_stopped(application, stop, webhook)
     finally:
         if health:
             health.stop()
+        bot_services.reloader.stop()
         await lessons.stop()
         await query_log.close()
 

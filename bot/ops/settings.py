@@ -37,6 +37,8 @@ class Settings:
     web_port: int = 8090
     web_url: str = "http://127.0.0.1:8090"
     web_session_hours: int = 12
+    # Watch the corpus folder and reload when it changes; without it SIGHUP and /reload still reload.
+    watch_corpus: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, corpus: str | None = None) -> Settings:
@@ -56,6 +58,7 @@ class Settings:
             web_port=web_port,
             web_url=_web_url(environ, web_port),
             web_session_hours=_positive_int(environ, "QUOTEBOT_WEB_SESSION_HOURS", 12),
+            watch_corpus=_choice(environ, "QUOTEBOT_WATCH", ("on", "off")) == "on",
         )
 
     def require_token(self) -> str:

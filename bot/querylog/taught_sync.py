@@ -46,6 +46,11 @@ class TaughtSync:
         self._listener: Any = None
 
     @property
+    def current_lessons(self) -> list[Lesson]:
+        """The lessons last read, to teach an engine made after a corpus reload before it answers."""
+        return list(self._lessons)
+
+    @property
     def lessons(self) -> int:
         """How many lessons the engine was last taught."""
         return len(self._lessons)

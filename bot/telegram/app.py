@@ -27,7 +27,7 @@ from bot.answers import wording
 from bot.ops.metrics import Metrics
 from bot.ops.settings import Settings
 from bot.querylog import QueryLog
-from bot.telegram import handlers, moderation
+from bot.telegram import handlers, moderation, source_intake
 from bot.telegram.ratelimit import ReaderRateLimit
 from bot.telegram.services import SERVICES_KEY, BotServices
 from retrieval.engine import AnswerEngine
@@ -51,6 +51,8 @@ MODERATOR_COMMANDS = {
     "export": moderation.export,
     "review": moderation.review,
     "web": moderation.web_login,
+    "reload": source_intake.reload_command,
+    "add": source_intake.add_command,
 }
 # Long-poll for this many seconds per getUpdates call; stop() interrupts it.
 POLL_TIMEOUT = 10
@@ -69,6 +71,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.require_token())
         .base_url(settings.base_url)
+        .base_file_url(file_url(settings.base_url))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .build()
@@ -83,6 +86,11 @@ def build_application(
     )
     add_handlers(application)
     return application
+
+
+def file_url(base_url: str) -> str:
+    """Where files are downloaded from: `…/file/bot` beside the Bot API's `…/bot` (Telegram's or a local one)."""
+    return base_url.removesuffix("/bot") + "/file/bot" if base_url.endswith("/bot") else base_url
 
 
 def add_handlers(application: QuotebotApplication) -> None:
@@ -100,6 +108,7 @@ def add_handlers(application: QuotebotApplication) -> None:
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
+    application.add_handler(MessageHandler(private & filters.Document.ALL, source_intake.document))
     application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline_query))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from telegram.ext import ContextTypes
 
 from bot.ops.metrics import Metrics
+from bot.ops.reload import CorpusReloader
 from bot.querylog import QueryLog
 from bot.telegram.memory import RecentQuestions
 from bot.telegram.ratelimit import ReaderRateLimit
@@ -29,6 +30,8 @@ class BotServices:
     questions: RecentQuestions = field(default_factory=RecentQuestions)
     # Where the moderators' web inbox is served; /web links point there.
     web_url: str = "http://127.0.0.1:8090"
+    # Replaces `engine` when the corpus folder changes; None when nothing reloads (tests, benchmarks).
+    reloader: CorpusReloader | None = None
 
     def reader(self, user_id: int) -> str:
         """The reader's pseudonym: the only form in which a Telegram user id reaches the log."""

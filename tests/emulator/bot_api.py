@@ -76,6 +76,7 @@ class BotApi:
         self._open_callback_queries: set[str] = set()
         self._open_inline_queries: set[str] = set()
         self._documents: dict[str, dict[str, Any]] = {}
+        self._file_contents: dict[str, bytes] = {}
         self._commands: dict[str, list[dict[str, str]]] = {}
 
     def methods(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
@@ -86,6 +87,7 @@ class BotApi:
             "editMessageText": self.edit_message_text,
             "editMessageReplyMarkup": self.edit_message_reply_markup,
             "sendDocument": self.send_document,
+            "getFile": self.get_file,
             "sendChatAction": self.send_chat_action,
             "answerCallbackQuery": self.answer_callback_query,
             "answerInlineQuery": self.answer_inline_query,
@@ -107,9 +109,28 @@ class BotApi:
         self._open_inline_queries.add(query_id)
         return query_id
 
-    def remember_document(self, document: dict[str, Any]) -> None:
-        """Accept the document's file_id in later sends, as Telegram does for files it has."""
+    def remember_document(self, document: dict[str, Any], content: bytes | None = None) -> None:
+        """Accept the document's file_id in later sends, as Telegram does for files it has; keep its bytes."""
         self._documents[document["file_id"]] = document
+        if content is not None:
+            self._file_contents[document["file_id"]] = content
+
+    def get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A file the bot may download: its path under the file URL, as Telegram gives it."""
+        file_id = params.get("file_id")
+        if file_id not in self._file_contents:
+            raise bad_request("invalid file_id")
+        document = self._documents[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": document["file_unique_id"],
+            "file_size": len(self._file_contents[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
+
+    def file_content(self, file_path: str) -> bytes | None:
+        """The bytes behind a `file_path` that getFile gave out."""
+        return self._file_contents.get(file_path.removeprefix("documents/"))
 
     def get_me(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
