@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -12,10 +13,12 @@ from corpus.loader import Corpus
 from corpus.model import Passage
 from retrieval.char_grams import GramRarity, grams_of_words
 from retrieval.cues import answer_cue
+from retrieval.date_rank import by_date
 from retrieval.dates import DateMention, resolve_dates
 from retrieval.expansion import Concept, Form, QueryExpander, load_synonyms
 from retrieval.parallel import parallel_imap
 from retrieval.passage_terms import PassageTermsCache
+from retrieval.question_dates import TimeFocus, question_focus
 from retrieval.quote import select_quote
 from retrieval.ranking_options import RankingOptions
 from retrieval.rerank import Ranked, WeightedQuery, rerank, sentence_scores
@@ -89,33 +92,53 @@ class AnswerEngine:
             known_terms=self._bm25.__contains__,
         )
         self.taught = TaughtAnswers()
+        self._dated: bool | None = None
 
     def teach(self, lessons: Iterable[Lesson]) -> None:
         """Replace the moderators' lessons; the next question already uses them (retrieval/taught.py)."""
         self.taught = TaughtAnswers.build(lessons, self._signature, self._locate)
 
-    def answer(self, question: str, top: int = 3) -> Answer:
-        """Rank the passages sharing a term with `question`; keep the best `top` even when none is good enough."""
-        concepts = self._expander.expand(question)
+    def answer(self, question: str, top: int = 3, today: dt.date | None = None) -> Answer:
+        """Rank the passages sharing a term with `question`; keep the best `top` even when none is good enough.
+
+        `today` is the day relative dates in the question ("last week") count from.
+        """
+        focus = self._time_focus(question, today or dt.date.today())
+        searched = focus.without_time_words(question) if focus else question
+        concepts = self._expander.expand(searched)
         if not concepts:
             return Answer(question, [], Refusal.NO_TERMS)
         query = WeightedQuery(
             concepts,
             [self.concept_weight(c, self.options.rarity) for c in concepts],
-            answer_cue(question),
-            self._gram_weights(grams_of_words(words(question))),
+            answer_cue(searched),
+            self._gram_weights(grams_of_words(words(searched))),
         )
         on_topic = WeightedQuery(concepts, [self.concept_weight(c, rarity=False) for c in concepts], None)
         scores = self._bm25.matching_top_k(self._bm25_terms(concepts), max(top, RERANK_DEPTH))
         candidates = list(scores)
         if self.options.reranks:
-            ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options)[:top]
+            ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options)
         else:
-            ranked = [Ranked(i, scores[i]) for i in candidates[:top]]
+            ranked = [Ranked(i, scores[i]) for i in candidates]
+        if focus is not None:
+            ranked = by_date(ranked, focus, self.corpus.passages, self.options)
+        ranked = ranked[:top]
         results = [self._result(r, query, on_topic) for r in ranked]
         confident = bool(results) and results[0].coverage >= MIN_COVERAGE
         answer = Answer(question, results, None if confident else Refusal.NOT_COVERED)
         return self._apply_lesson(answer, query, on_topic, top)
+
+    def _time_focus(self, question: str, today: dt.date) -> TimeFocus | None:
+        """When the question is about, if it says and the corpus has dates to compare it with."""
+        if not (self.options.dates or self.options.recency):
+            return None
+        focus = question_focus(question, today)
+        if focus is None:
+            return None
+        if self._dated is None:
+            self._dated = any(document.date is not None for document in self.corpus.documents)
+        return focus if self._dated else None
 
     def answer_batch(self, questions: Sequence[str], top: int = 3) -> Iterator[Answer]:
         """`answer` for each question, in order, on every core (forked workers share the mapped index)."""

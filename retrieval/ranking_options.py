@@ -33,6 +33,10 @@ class RankingOptions:
     synonyms: bool = True
     # A rare word absent from the sources is read as the corpus word one typing slip away.
     typos: bool = True
+    # A question about a period lifts candidates dated in it, or with a sentence about a day in it.
+    dates: float = 1.0
+    # "latest", "recent": newer documents are lifted, the newest candidate by this share.
+    recency: float = 0.5
 
     @property
     def reranks(self) -> bool:
@@ -51,4 +55,6 @@ BM25_ONLY = RankingOptions(
     numbers=False,
     synonyms=False,
     typos=False,
+    dates=0,
+    recency=0,
 )
