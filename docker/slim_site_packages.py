@@ -1,8 +1,8 @@
 """Delete from the image's site-packages what quotebot never reads at run time (run in the build stage).
 
 - every package's test suite (`tests/` folders);
-- wordfreq's word lists but the small English one: retrieval/word_frequency.py only asks for
-  zipf_frequency(word, "en", wordlist="small");
+- wordfreq's word lists but the small ones retrieval reads: English (retrieval/word_frequency.py) and
+  those retrieval/followup.py compares to tell a question's language;
 - Babel's CLDR locale data but that of the languages quotebot has catalogues for (each with its regional
   variants, which are small) and `root`, which every locale falls back to.
 
@@ -17,6 +17,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.answers.wording import LANGUAGES
+from retrieval.followup import WORD_LIST_LANGUAGES
+
+
+_WORD_LISTS = {f"small_{language}.msgpack.gz" for language in WORD_LIST_LANGUAGES}
 
 
 def remove(paths: Iterable[Path]) -> int:
@@ -35,8 +39,8 @@ def remove(paths: Iterable[Path]) -> int:
 def main(site: Path) -> None:
     steps = {
         "test suites": [path for path in site.rglob("tests") if path.is_dir()],
-        "wordfreq lists other than small English": [
-            path for path in (site / "wordfreq" / "data").iterdir() if path.name != "small_en.msgpack.gz"
+        "wordfreq lists retrieval never reads": [
+            path for path in (site / "wordfreq" / "data").iterdir() if path.name not in _WORD_LISTS
         ],
         "Babel locale data of languages without a catalogue": [
             path

@@ -12,6 +12,7 @@ from functools import cached_property, partial
 from corpus.loader import Corpus
 from corpus.model import Passage
 from retrieval.char_grams import GramRarity, grams_of_words
+from retrieval.context import TOPIC_REPEAT, TOPIC_WEIGHT, Context
 from retrieval.cues import answer_cue
 from retrieval.date_rank import by_date
 from retrieval.dates import DateMention, resolve_dates
@@ -98,36 +99,48 @@ class AnswerEngine:
         """Replace the moderators' lessons; the next question already uses them (retrieval/taught.py)."""
         self.taught = TaughtAnswers.build(lessons, self._signature, self._locate)
 
-    def answer(self, question: str, top: int = 3, today: dt.date | None = None) -> Answer:
+    def answer(
+        self, question: str, top: int = 3, today: dt.date | None = None, context: Context | None = None
+    ) -> Answer:
         """Rank the passages sharing a term with `question`; keep the best `top` even when none is good enough.
 
-        `today` is the day relative dates in the question ("last week") count from.
+        `today` is the day relative dates in the question ("last week") count from. `context` (a
+        conversation's earlier topic, passages to favour or to leave out) is optional.
         """
         focus = self._time_focus(question, today or dt.date.today())
         searched = focus.without_time_words(question) if focus else question
         concepts = self._expander.expand(searched)
-        if not concepts:
+        topic = self._topic_concepts(context, concepts)
+        if not concepts and not topic:
             return Answer(question, [], Refusal.NO_TERMS)
         query = WeightedQuery(
-            concepts,
-            [self.concept_weight(c, self.options.rarity) for c in concepts],
+            concepts + topic,
+            self._weights(concepts, topic, self.options.rarity),
             answer_cue(searched),
-            self._gram_weights(grams_of_words(words(searched))),
+            self._gram_weights(grams_of_words(words(searched)), context),
         )
-        on_topic = WeightedQuery(concepts, [self.concept_weight(c, rarity=False) for c in concepts], None)
-        scores = self._bm25.matching_top_k(self._bm25_terms(concepts), max(top, RERANK_DEPTH))
+        on_topic = WeightedQuery(concepts + topic, self._weights(concepts, topic, rarity=False), None)
+        excluded = self._numbers_of(context.exclude) if context else set()
+        scores = self._scores(concepts, topic, max(top, RERANK_DEPTH) + len(excluded))
+        favour = {n: bonus for n, bonus in self._favoured(context) if n not in excluded}
+        scores = {i: s for i, s in scores.items() if i not in excluded} | {n: 0.0 for n in favour if n not in scores}
         candidates = list(scores)
         if self.options.reranks:
             ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options)
         else:
             ranked = [Ranked(i, scores[i]) for i in candidates]
+        if favour:
+            scale = max(max(scores.values()), 0.0) or 1.0
+            ranked = sorted(
+                (Ranked(r.index, r.score + scale * favour.get(r.index, 0.0)) for r in ranked),
+                key=lambda r: (-r.score, r.index),
+            )
         if focus is not None:
             ranked = by_date(ranked, focus, self.corpus.passages, self.options)
-        ranked = ranked[:top]
-        results = [self._result(r, query, on_topic) for r in ranked]
+        results = [self._result(r, query, on_topic) for r in ranked[:top]]
         confident = bool(results) and results[0].coverage >= MIN_COVERAGE
         answer = Answer(question, results, None if confident else Refusal.NOT_COVERED)
-        return self._apply_lesson(answer, query, on_topic, top)
+        return self._apply_lesson(answer, concepts, query, on_topic, top, excluded)
 
     def _time_focus(self, question: str, today: dt.date) -> TimeFocus | None:
         """When the question is about, if it says and the corpus has dates to compare it with."""
@@ -161,9 +174,15 @@ class AnswerEngine:
             return self._form_weight(typed, rarity)
         return max(self._form_weight(form, rarity) for form in known)
 
-    def _gram_weights(self, grams: frozenset[str]) -> dict[str, float]:
-        """Each of the question's character grams with its weight: its idf with gram rarity on, else 1."""
-        return self._gram_rarity.weigh(grams) if self.options.gram_rarity else dict.fromkeys(grams, 1.0)
+    def _gram_weights(self, grams: frozenset[str], context: Context | None = None) -> dict[str, float]:
+        """Each of the question's character grams with its weight: its idf with gram rarity on, else 1.
+
+        The context topic's own grams join at TOPIC_WEIGHT.
+        """
+        topic = grams_of_words(words(context.topic)) - grams if context and context.topic else frozenset()
+        every = grams | topic
+        weights = self._gram_rarity.weigh(every) if self.options.gram_rarity else dict.fromkeys(every, 1.0)
+        return {gram: weight * (TOPIC_WEIGHT if gram in topic else 1.0) for gram, weight in weights.items()}
 
     def _used(self, form: Form) -> bool:
         return bool(form.terms) and all(self._bm25.document_frequency(term) for term in form.terms)
@@ -184,12 +203,59 @@ class AnswerEngine:
         ]
         return typed + list(dict.fromkeys(alternatives))
 
-    def _apply_lesson(self, answer: Answer, query: WeightedQuery, on_topic: WeightedQuery, top: int) -> Answer:
-        """A lesson for this question or a close rewording puts its passage first, or refuses."""
+    def _topic_concepts(self, context: Context | None, concepts: list[Concept]) -> list[Concept]:
+        """The context topic's concepts that the question does not already have."""
+        if context is None or not context.topic:
+            return []
+        return [concept for concept in self._expander.expand(context.topic) if concept not in concepts]
+
+    def _weights(self, concepts: list[Concept], topic: list[Concept], rarity: bool) -> list[float]:
+        own = [self.concept_weight(c, rarity) for c in concepts]
+        return own + [TOPIC_WEIGHT * self.concept_weight(c, rarity) for c in topic]
+
+    def _scores(self, concepts: list[Concept], topic: list[Concept], depth: int) -> dict[int, float]:
+        """BM25 of the question plus TOPIC_WEIGHT x BM25 of the topic, for the best `depth` passages."""
+        if not topic:
+            return self._bm25.matching_top_k(self._bm25_terms(concepts), depth)
+        terms = self._bm25_terms(concepts) * TOPIC_REPEAT + self._bm25_terms(topic)
+        return {i: s / TOPIC_REPEAT for i, s in self._bm25.matching_top_k(terms, depth).items()}
+
+    def _favoured(self, context: Context | None) -> list[tuple[int, float]]:
+        if context is None:
+            return []
+        numbered = ((self._passage_numbers.get(passage_id), bonus) for passage_id, bonus in context.favour.items())
+        return [(number, bonus) for number, bonus in numbered if number is not None]
+
+    def _numbers_of(self, passage_ids: Iterable[str]) -> set[int]:
+        return {n for n in map(self._passage_numbers.get, passage_ids) if n is not None}
+
+    def coverage(self, question: str, passage_ids: Sequence[str]) -> list[float]:
+        """The share of the question's own weight (idf alone) each passage holds, as the refusal rule counts it."""
+        concepts = self._expander.expand(question)
+        on_topic = WeightedQuery(concepts, self._weights(concepts, [], rarity=False), None)
+        numbers = [self._passage_numbers.get(passage_id) for passage_id in passage_ids]
+        if not on_topic.total:
+            return [0.0 for _ in numbers]
+        return [0.0 if n is None else on_topic.weight_in(self._passages[n].terms) / on_topic.total for n in numbers]
+
+    def passage_number(self, passage_id: str) -> int | None:
+        """The passage's position in `corpus.passages`, so callers can find its neighbours."""
+        return self._passage_numbers.get(passage_id)
+
+    def _apply_lesson(
+        self,
+        answer: Answer,
+        concepts: list[Concept],
+        query: WeightedQuery,
+        on_topic: WeightedQuery,
+        top: int,
+        excluded: set[int],
+    ) -> Answer:
+        """A lesson for this question or a close rewording puts its passage first, or refuses (unless left out)."""
         if not len(self.taught):
             return answer
-        taught = self.taught.match(self._signature(answer.question, query.concepts))
-        if taught is None:
+        taught = self.taught.match(self._signature(answer.question, concepts))
+        if taught is None or taught.passage in excluded:
             return answer
         if taught.passage is None:
             return replace(answer, refusal=Refusal.NOT_COVERED)

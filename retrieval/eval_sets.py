@@ -36,16 +36,41 @@ class EvalQuestion:
 
 
 @dataclass(frozen=True, slots=True)
+class EvalDialogue:
+    """Questions asked one after the other in one conversation; `kind` is the file's label for it, if any."""
+
+    turns: tuple[EvalQuestion, ...]
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class EvalGroup:
-    """Questions asked of one corpus."""
+    """Questions, and dialogues, asked of one corpus."""
 
     corpus: Corpus
     questions: Sequence[EvalQuestion]
+    dialogues: Sequence[EvalDialogue] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EvalLines:
+    """What a JSON-lines file holds: single questions and dialogues, each in file order."""
+
+    questions: list[EvalQuestion]
+    dialogues: list[EvalDialogue]
 
 
 def read_questions_jsonl(path: str | Path) -> list[EvalQuestion]:
     """Lines of {"q": str, "gold": [str, ...] or null}; blank lines are skipped, other keys ignored."""
-    questions: list[EvalQuestion] = []
+    questions = read_eval_jsonl(path).questions
+    if not questions:
+        raise EvalFileError(f"{path}: no questions in the file")
+    return questions
+
+
+def read_eval_jsonl(path: str | Path) -> EvalLines:
+    """Question lines as `read_questions_jsonl` reads them, and dialogue lines {"turns": [question, ...]}."""
+    lines = EvalLines([], [])
     for number, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
@@ -53,10 +78,14 @@ def read_questions_jsonl(path: str | Path) -> list[EvalQuestion]:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise EvalFileError(f"{path}: line {number}: not valid JSON ({error.msg})") from None
-        questions.append(_question_from(record, f"{path}: line {number}"))
-    if not questions:
+        where = f"{path}: line {number}"
+        if isinstance(record, dict) and "turns" in record:
+            lines.dialogues.append(_dialogue_from(record, where))
+        else:
+            lines.questions.append(_question_from(record, where))
+    if not lines.questions and not lines.dialogues:
         raise EvalFileError(f"{path}: no questions in the file")
-    return questions
+    return lines
 
 
 def read_squad(path: str | Path) -> list[EvalGroup]:
@@ -99,6 +128,17 @@ def _question_from(record: Any, where: str) -> EvalQuestion:
     if not isinstance(gold, list) or not gold or not all(isinstance(g, str) and g for g in gold):
         raise EvalFileError(f'{where}: "gold" must be a non-empty list of non-empty strings, or null')
     return EvalQuestion(text, tuple(gold))
+
+
+def _dialogue_from(record: dict[str, Any], where: str) -> EvalDialogue:
+    turns = record["turns"]
+    if not isinstance(turns, list) or not turns:
+        raise EvalFileError(f'{where}: "turns" must be a non-empty list of {{"q": ..., "gold": ...}}')
+    kind = record.get("kind")
+    return EvalDialogue(
+        tuple(_question_from(turn, f"{where}, turn {n}") for n, turn in enumerate(turns, start=1)),
+        kind if isinstance(kind, str) else None,
+    )
 
 
 def _squad_group(path: Path, number: int, article: Any) -> EvalGroup:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from corpus.loader import Corpus
 from corpus.model import Passage
 from retrieval.baseline import BaselineRanker
 from retrieval.engine import Answer, AnswerEngine
-from retrieval.eval_sets import EvalGroup, EvalQuestion
+from retrieval.eval_sets import EvalDialogue, EvalGroup, EvalQuestion
+from retrieval.followup import Previous, answer_in_context
 
 # Ranks are looked at this deep: MRR is MRR@10, and a right passage below it counts as not found.
 RANK_DEPTH = 10
@@ -72,13 +73,30 @@ class Scores:
 
 
 @dataclass(frozen=True, slots=True)
+class DialogueOutcome:
+    """One dialogue: its first turn, and every later turn asked in the conversation and asked on its own."""
+
+    dialogue: EvalDialogue
+    first: Outcome
+    in_context: tuple[Outcome, ...]
+    alone: tuple[Outcome, ...]
+    # How each later turn was read with the context ("When did Putin say that — three demands?"), None: as asked.
+    readings: tuple[str | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluation:
-    """Both rankers' outcomes on the same questions, in the same order."""
+    """Both rankers' outcomes on the same questions, in the same order; our engine's on the dialogues."""
 
     baseline: list[Outcome]
     ours: list[Outcome]
     passages: int
     corpora: int
+    dialogues: list[DialogueOutcome] = field(default_factory=list)
+
+    def follow_ups(self, in_context: bool) -> list[Outcome]:
+        """Every later turn of every dialogue, asked in its conversation or on its own."""
+        return [o for d in self.dialogues for o in (d.in_context if in_context else d.alone)]
 
 
 def evaluate(
@@ -87,6 +105,7 @@ def evaluate(
     """Answer every question with our engine and rank it with the baseline, corpus by corpus."""
     baseline: list[Outcome] = []
     ours: list[Outcome] = []
+    dialogues: list[DialogueOutcome] = []
     passages = corpora = 0
     for group in groups:
         engine = engine_factory(group.corpus)
@@ -95,9 +114,10 @@ def evaluate(
         for question, answer in zip(group.questions, answers, strict=True):
             ours.append(_engine_outcome(answer, question))
             baseline.append(_baseline_outcome(ranker, group.corpus.passages, question))
+        dialogues.extend(_dialogue_outcome(engine, dialogue) for dialogue in group.dialogues)
         passages += len(group.corpus.passages)
         corpora += 1
-    return Evaluation(baseline, ours, passages, corpora)
+    return Evaluation(baseline, ours, passages, corpora, dialogues)
 
 
 def score(outcomes: Sequence[Outcome]) -> Scores:
@@ -125,6 +145,20 @@ def is_right(passage: Passage, question: EvalQuestion) -> bool:
     if question.gold_passage is not None:
         return passage.passage_id == question.gold_passage
     return any(gold in passage.text for gold in question.gold)
+
+
+def _dialogue_outcome(engine: AnswerEngine, dialogue: EvalDialogue) -> DialogueOutcome:
+    """Ask the turns in one conversation, as the bot does; then each later turn again, on its own."""
+    previous: Previous | None = None
+    outcomes: list[Outcome] = []
+    readings: list[str | None] = []
+    for turn in dialogue.turns:
+        reading = answer_in_context(engine, turn.text, previous, top=RANK_DEPTH)
+        outcomes.append(_engine_outcome(reading.answer, turn))
+        readings.append(reading.reading)
+        previous = (previous or Previous()).after(reading)
+    alone = tuple(_engine_outcome(engine.answer(turn.text, top=RANK_DEPTH), turn) for turn in dialogue.turns[1:])
+    return DialogueOutcome(dialogue, outcomes[0], tuple(outcomes[1:]), alone, tuple(readings[1:]))
 
 
 def _engine_outcome(answer: Answer, question: EvalQuestion) -> Outcome:

@@ -1,0 +1,144 @@
+"""Follow-up questions made from SQuAD: two questions on one paragraph, the second as a reader would follow up.
+
+    .venv/bin/python bench/squad_dialogues.py [--squad ../shared/eval/squad-v1.1-dev-even.json] [--show N]
+
+For each paragraph, the first pair of its questions whose second names an entity the first names too (a run
+of capitalised words, "Super Bowl 50", "the Normans") and asks for a different answer becomes a dialogue.
+The second question loses that entity: two in three get a pronoun instead ("What venue did it take place
+in?"), one in three drop it with its preposition ("What venue did take place in?" reads badly, so dropping
+only happens after "of/in/for/by/at/on/from" or a leading possessive: "What is the capital?").
+Nothing is written to disk: SQuAD-derived data never goes into the repository.
+
+Prints, in one run, for the even-numbered articles (tuning) and the odd-numbered ones (held out): first-turn
+top-1, follow-up top-1 answered in the conversation, and the same follow-ups answered without context.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.cli.dialogue_report import dialogue_report
+from retrieval.eval_sets import EvalDialogue, EvalGroup, EvalQuestion, read_squad
+from retrieval.evaluation import evaluate
+from retrieval.tokens import STOPWORDS
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+_ENTITY = re.compile(
+    r"(?:\b(?:[Tt]he|an?) )?(?:[A-Z0-9][\w.\-]*(?:'s)?)(?: (?:of |de |the |and )?[A-Z0-9][\w.\-]*(?:'s)?)*"
+)
+_AUXILIARY = re.compile(r"\b(?:did|does|do|was|is|were|are|has|have|had|will|would|can|could) $")
+_DROP_AFTER = re.compile(r"\b(?:of|in|for|by|at|on|from) $")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--squad", default=str(REPOSITORY.parent / "shared" / "eval" / "squad-v1.1-dev-even.json"))
+    parser.add_argument("--show", type=int, default=0, metavar="N", help="print the first N dialogues made")
+    args = parser.parse_args()
+    groups = [
+        EvalGroup(g.corpus, [], dialogues(g.questions, g.corpus.documents[0].title)) for g in read_squad(args.squad)
+    ]
+    made = [d for g in groups for d in g.dialogues]
+    for dialogue in made[: args.show]:
+        print(" → ".join(turn.text for turn in dialogue.turns))
+    for name, half in (("tuning half (even articles)", groups[0::2]), ("held-out half (odd articles)", groups[1::2])):
+        report = dialogue_report(evaluate(half))
+        print(f"\n== {name}\n" + report.split("\nFollow-up misses")[0])
+
+
+def dialogues(questions: Sequence[EvalQuestion], title: str) -> list[EvalDialogue]:
+    """One dialogue per paragraph that has a pair of questions sharing an entity, in question order."""
+    by_paragraph: dict[str | None, list[EvalQuestion]] = {}
+    for question in questions:
+        by_paragraph.setdefault(question.gold_passage, []).append(question)
+    made = []
+    for asked in by_paragraph.values():
+        pair = _first_pair(asked, title)
+        if pair is not None:
+            first, second, follow_up = pair
+            made.append(EvalDialogue((first, EvalQuestion(follow_up, second.gold, second.gold_passage)), "squad"))
+    return made
+
+
+def _first_pair(asked: Sequence[EvalQuestion], title: str) -> tuple[EvalQuestion, EvalQuestion, str] | None:
+    for i, first in enumerate(asked):
+        for second in asked[i + 1 :]:
+            if set(second.gold or ()) & set(first.gold or ()):
+                continue
+            follow_up = follow_up_of(first.text, second.text, title)
+            if follow_up is not None:
+                return first, second, follow_up
+    return None
+
+
+def follow_up_of(first: str, second: str, title: str = "") -> str | None:
+    """`second` without the longest entity it shares with `first` (one that is not the article's title first).
+
+    None when they share none, or when the entity is a modifier a pronoun cannot replace ("which Panthers
+    player"); "the Panthers defense" becomes "their defense".
+    """
+    shared = [span for span in _entities(second) if _in(second[span[0] : span[1]], first)]
+    if not shared:
+        return None
+    start, end = max(shared, key=lambda span: (not _in(second[span[0] : span[1]], title), span[1] - span[0]))
+    following = re.match(r" ([a-z]+)", second[end:])
+    modifier = following is not None and following.group(1) not in STOPWORDS
+    determiner = re.match(r"(?i)(?:the|an?) ", second[start:])
+    if modifier and _AUXILIARY.search(second[:start]):
+        modifier = False
+    elif modifier and not determiner:
+        return None
+    entity = second[start:end]
+    before, after = second[:start], second[end:]
+    possessive = entity.endswith("'s") or modifier
+    drop = zlib.crc32(second.encode()) % 3 == 0
+    if drop and (_DROP_AFTER.search(before) or (possessive and before.strip())):
+        text = _DROP_AFTER.sub("", before) + after.lstrip() if not possessive else before + "the " + after.lstrip()
+    else:
+        text = before + _pronoun(entity, before, possessive) + after
+    text = re.sub(r"\s+([?.,])", r"\1", re.sub(r"\s+", " ", text)).strip()
+    return text[:1].upper() + text[1:] if len(text.split()) >= 3 else None
+
+
+def _entities(text: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words (and numbers), without a question word that happens to open the run."""
+    spans = []
+    for match in _ENTITY.finditer(text):
+        start, span = match.start(), match.group()
+        while (first := span.split(" ", 1)[0]).casefold() in STOPWORDS - {"the", "a", "an"} and " " in span:
+            start += len(first) + 1
+            span = span[len(first) + 1 :]
+        if _entity_words(span) and span.split(" ", 1)[0].casefold() not in STOPWORDS - {"the", "a", "an"}:
+            spans.append((start, start + len(span)))
+    return spans
+
+
+def _entity_words(span: str) -> list[str]:
+    """The span's capitalised words; a span of numbers alone ("2012") is a date, not an entity."""
+    tokens = [t for t in re.split(r"[ ']", span) if t and t not in ("s", "of", "de", "the", "and", "The", "a", "an")]
+    named = [t for t in tokens if t.casefold() not in STOPWORDS]
+    return named if any(t[:1].isupper() for t in named) else []
+
+
+def _in(span: str, text: str) -> bool:
+    core = " ".join(_entity_words(span))
+    return bool(core) and core.casefold() in text.casefold()
+
+
+def _pronoun(span: str, before: str, possessive: bool) -> str:
+    bare = re.sub(r"'s$", "", span)
+    plural = bare.endswith("s") and not bare.endswith("ss")
+    if possessive:
+        return "their" if plural else "its"
+    object_position = bool(before.strip()) and not before.rstrip().endswith(("did", "does", "do", "was", "is", "were"))
+    if plural:
+        return "them" if object_position else "they"
+    return "it"
+
+
+if __name__ == "__main__":
+    main()

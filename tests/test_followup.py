@@ -1,0 +1,111 @@
+"""Follow-up questions on the seed: the rules that spot them, how they are answered, and what context never does."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.context import Context
+from retrieval.engine import AnswerEngine
+from retrieval.followup import FollowUp, Previous, Reading, answer_in_context, answer_more, follow_up_cues
+from tests.conftest import CARD_ANSWER, CARD_QUESTION
+
+DEMANDS = "000_f1d616dfc469d761#p9"
+
+
+def conversation(engine: AnswerEngine, *questions: str) -> list[Reading]:
+    """Ask the questions one after the other in one conversation, as every front end does."""
+    previous: Previous | None = None
+    readings = []
+    for question in questions:
+        reading = answer_in_context(engine, question, previous)
+        readings.append(reading)
+        previous = (previous or Previous()).after(reading)
+    return readings
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did he say that?", FollowUp.POINTING),
+        ("Which one is about missiles?", FollowUp.POINTING),
+        ("What happened there?", FollowUp.POINTING),
+        ("And in 2014?", FollowUp.ELLIPSIS),
+        ("why?", FollowUp.ELLIPSIS),
+        ("What about Macron?", FollowUp.ELLIPSIS),
+        ("What else?", FollowUp.MORE),
+        ("What did Macron add?", FollowUp.MORE),
+        ("What happened next?", FollowUp.MORE),
+        ("Is there a security guarantee for Ukraine?", FollowUp.NEW_TOPIC),
+        ("Which region did Russia annex?", FollowUp.NEW_TOPIC),
+        ("Когда он это сказал?", FollowUp.POINTING),
+        ("Et quand l'a-t-il dit ?", FollowUp.POINTING),
+        ("Y a-t-il des garanties pour l'Ukraine ?", FollowUp.NEW_TOPIC),
+        ("¿Y en 2014?", FollowUp.ELLIPSIS),
+        ("Was hat Macron über die NATO gesagt?", FollowUp.NEW_TOPIC),
+        ("Какие три требования выдвинул Путин?", FollowUp.NEW_TOPIC),
+        ("Quali erano le tre richieste di Putin?", FollowUp.NEW_TOPIC),
+    ],
+)
+def test_the_rules_tell_follow_ups_from_new_questions(question: str, kind: FollowUp) -> None:
+    assert follow_up_cues(question).kind is kind
+
+
+def test_more_of_the_same_searches_without_its_marker_words() -> None:
+    assert follow_up_cues("What else did Macron add?").search == "what did macron"
+
+
+def test_a_pronoun_follow_up_is_answered_with_the_earlier_topic_and_says_how_it_was_read(
+    engine: AnswerEngine,
+) -> None:
+    first, second = conversation(engine, CARD_QUESTION, "When did he say that?")
+    assert first.answer == engine.answer(CARD_QUESTION) and not first.used_context
+    assert second.kind is FollowUp.POINTING and second.answer.answered
+    assert "February 8" in second.answer.results[0].quote
+    assert second.reading == "When did Putin say that — three demands?"
+
+
+def test_a_question_with_no_words_of_its_own_leans_on_the_topic(engine: AnswerEngine) -> None:
+    assert engine.answer("and when was that?").results == []
+    *_, second = conversation(engine, "Which region did Russia annex?", "and when was that?")
+    assert "Crimea by Russia in 2014" in second.answer.results[0].quote
+
+
+def test_which_one_picks_from_the_last_answer(engine: AnswerEngine) -> None:
+    *_, second = conversation(engine, CARD_QUESTION, "Which one is about missiles?")
+    assert second.answer.results[0].passage.passage_id == DEMANDS
+
+
+def test_a_question_standing_on_its_own_is_not_dragged_to_the_earlier_topic(engine: AnswerEngine) -> None:
+    for question in (
+        "Which region did Russia annex?",
+        "What did the Budapest Memorandum give Ukraine in exchange for its nuclear arms?",
+    ):
+        *_, second = conversation(engine, CARD_QUESTION, question)
+        alone = engine.answer(question)
+        assert second.answer.results[0].passage == alone.results[0].passage
+        assert second.answer.results[0].passage.passage_id != DEMANDS
+
+
+def test_what_else_gives_the_next_passage_and_never_one_already_shown(engine: AnswerEngine) -> None:
+    readings = conversation(engine, "What did Macron tell TF1 and LCI?", "What else?", "What else?", "anything else?")
+    shown = [r.answer.results[0].passage.passage_id for r in readings]
+    assert len(set(shown)) == len(shown) == 4
+    assert readings[1].kind is FollowUp.MORE and readings[1].used_context
+
+
+def test_more_asks_the_same_question_without_the_passages_shown(engine: AnswerEngine) -> None:
+    reading = answer_in_context(engine, CARD_QUESTION, None)
+    previous = Previous().after(reading)
+    more = answer_more(engine, reading.asked, previous)
+    assert more.results and all(r.passage.passage_id != DEMANDS for r in more.results)
+    assert CARD_ANSWER not in more.results[0].quote
+
+
+def test_the_engine_never_returns_an_excluded_passage_and_raises_a_favoured_one(engine: AnswerEngine) -> None:
+    alone = engine.answer(CARD_QUESTION, top=5)
+    excluded = engine.answer(CARD_QUESTION, top=5, context=Context(exclude=frozenset({DEMANDS})))
+    assert alone.results[0].passage.passage_id == DEMANDS
+    assert DEMANDS not in {r.passage.passage_id for r in excluded.results}
+    second = alone.results[1].passage.passage_id
+    favoured = engine.answer(CARD_QUESTION, top=5, context=Context(favour={second: 10.0}))
+    assert favoured.results[0].passage.passage_id == second
