@@ -238,6 +238,10 @@ class AnswerEngine:
             return [0.0 for _ in numbers]
         return [0.0 if n is None else on_topic.weight_in(self._passages[n].terms) / on_topic.total for n in numbers]
 
+    def unknown_words(self, text: str) -> list[str]:
+        """The content words of `text` that no passage uses in any of their forms: the sources are not about them."""
+        return [" ".join(c.forms[0].words) for c in self._expander.expand(text) if not any(map(self._used, c.forms))]
+
     def passage_number(self, passage_id: str) -> int | None:
         """The passage's position in `corpus.passages`, so callers can find its neighbours."""
         return self._passage_numbers.get(passage_id)

@@ -52,6 +52,8 @@ MAX_TOPIC_WORDS = 8
 # A follow-up adds its own words to the topic only when they are not everyday words (Zipf below this):
 # "missiles" joins it, "say" does not.
 SPECIFIC_ZIPF = 5.0
+# Words at least this common in English frame a question ("say", "old") rather than name its subject.
+FRAME_ZIPF = 5.5
 # Languages whose words are looked up to tell them apart; only those in the cue file have rules 1-3.
 _LATIN_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
 # Every language whose wordfreq list this module reads (the Docker image keeps exactly these).
@@ -148,6 +150,8 @@ def answer_in_context(engine: AnswerEngine, question: str, previous: Previous | 
     if previous is None or not previous.topic:
         return alone
     if cues.kind is FollowUp.NEW_TOPIC and standalone.answered:
+        return alone
+    if not standalone.answered and _foreign(engine, cues.search):
         return alone
     specific = _specific(own_topic)
     asked = Asked(cues.search, previous.topic, _favour(engine, cues.kind, previous, specific))
@@ -297,6 +301,16 @@ def _dragging(engine: AnswerEngine, specific: list[str], standalone: Answer, con
     return frozenset(
         passage for passage, coverage in zip(theirs, coverages, strict=True) if coverage < best - DRAG_MARGIN
     )
+
+
+def _foreign(engine: AnswerEngine, question: str) -> list[str]:
+    """The question's words that the sources never use and that are not everyday words ("weather", "Merkel").
+
+    A question refused on its own that names such a thing asks about something the sources do not cover; the
+    earlier topic must not make it look answered. Everyday words ("say", "happen") frame a question rather than
+    name its subject.
+    """
+    return [word for word in engine.unknown_words(question) if zipf(word) < FRAME_ZIPF]
 
 
 def _specific(own: Sequence[str]) -> list[str]:

@@ -67,7 +67,8 @@ def empty_pg(pg_database: str) -> str:
     asyncio.run(
         _execute(
             pg_database,
-            "DROP TABLE IF EXISTS query_log, query_log_schema, taught_answers, web_login_links, web_sessions",
+            "DROP TABLE IF EXISTS query_log, query_log_schema, taught_answers, web_login_links, web_sessions, "
+            "conversations, conversation_links",
         )
     )
     return pg_database

@@ -86,6 +86,17 @@ def test_a_question_standing_on_its_own_is_not_dragged_to_the_earlier_topic(engi
         assert second.answer.results[0].passage.passage_id != DEMANDS
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of Australia?", "What did he say about the weather?", "What about gas pipelines?"],
+)
+def test_the_earlier_topic_never_makes_an_off_topic_follow_up_look_answered(
+    engine: AnswerEngine, question: str
+) -> None:
+    *_, second = conversation(engine, CARD_QUESTION, question)
+    assert not second.answer.answered
+
+
 def test_what_else_gives_the_next_passage_and_never_one_already_shown(engine: AnswerEngine) -> None:
     readings = conversation(engine, "What did Macron tell TF1 and LCI?", "What else?", "What else?", "anything else?")
     shown = [r.answer.results[0].passage.passage_id for r in readings]

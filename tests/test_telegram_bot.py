@@ -33,7 +33,7 @@ def buttons(call) -> dict[str, str]:
 
 async def test_start_registers_the_command_menu(emulator: TelegramEmulator, quotebot: Application) -> None:
     menus = {c.params.get("language_code"): c.params["commands"] for c in emulator.calls if c.method == "setMyCommands"}
-    assert [c["command"] for c in menus[None]] == ["ask", "sources", "help", "start", "forget"]
+    assert [c["command"] for c in menus[None]] == ["ask", "sources", "help", "start", "new", "forget"]
     assert menus[None][0]["description"] == "Ask a question about the sources"
     assert set(menus) == {None, "fr", "de", "es", "ru", "uk"}
 

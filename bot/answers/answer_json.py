@@ -7,12 +7,18 @@ from typing import Any
 from bot.answers.ask import Reply
 
 
-def reply_record(reply: Reply) -> dict[str, Any]:
-    """{"question", "answered", "results": [...]}, results best first, near misses included."""
+def reply_record(reply: Reply, dialogue: bool = False) -> dict[str, Any]:
+    """{"question", "answered", "results": [...]}, results best first, near misses included.
+
+    In a dialogue (`ask --dialogue`) `read_as` follows the question: how the conversation's context made it
+    read, or null when it was answered on its own.
+    """
     answer = reply.answer
     results = answer.results if answer else []
+    read_as = {"read_as": reply.reading} if dialogue else {}
     return {
         "question": reply.question.text,
+        **read_as,
         "answered": bool(answer and answer.answered),
         "results": [
             {

@@ -11,10 +11,15 @@ from retrieval.engine import Answer, AnswerEngine
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What a front end needs to answer a reader: the cleaned question and, if it had words, the answer."""
+    """What a front end needs to answer a reader: the cleaned question and, if it had words, the answer.
+
+    `reading` is the question as the conversation's context made it read, when context was used, so the reply
+    can show it ("(reading this as: …)") and the reader can correct it.
+    """
 
     question: Question
     answer: Answer | None
+    reading: str | None = None
 
 
 def ask(engine: AnswerEngine, raw: str, top: int = 3) -> Reply:

@@ -16,6 +16,7 @@ from bot.answers.wording import (
     MORE_SOURCES,
     NO_TERMS,
     NOT_COVERED,
+    READING_AS,
     TRUNCATED,
     TRY_EXAMPLE,
     Wording,
@@ -152,6 +153,8 @@ def reply_lines(
     """The answer, or why there is none; a refusal lists what the sources cover, like Telegram's."""
     words = words or english()
     lines = [plain_line(f"({words.count(TRUNCATED, len(reply.question.text))})")] if reply.question.truncated else []
+    if reply.reading:
+        lines.append(plain_line(words.text(READING_AS, question=reply.reading)))
     answer = reply.answer
     if answer is None:
         return [*lines, plain_line(words.text(EMPTY_QUESTION, example=words.example))]

@@ -63,6 +63,14 @@ NOT_TEXT = N_("I can only read text questions. Try: {example}")
 ASK_USAGE = N_("Put your question after the command, for example: {command}")
 UNKNOWN_COMMAND = N_("I don't know that command. /help says what I can do.")
 NO_OTHER_PASSAGE = N_("No other passage matches this question.")
+# Shown above an answer found with the conversation's context, so the reader can see and correct it.
+READING_AS = N_("(reading this as: {question})")
+NEW_CONVERSATION = N_("Starting afresh: I have forgotten the questions before this one.")
+HELP_FOLLOW_UP = N_(
+    "Follow-up questions (“When did he say that?”, “What else?”) are read with the ones before them; "
+    "{new} starts afresh. Inline answers do not remember earlier questions."
+)
+COMMAND_NEW = N_("Start afresh: forget the questions asked before")
 
 FORGOTTEN_QUESTION = N_("I no longer remember that question — please ask it again.")
 STALE_BUTTON = N_("This button is no longer valid.")
@@ -109,9 +117,11 @@ COMMAND_FORGET = N_("Delete the questions you asked from the log")
 MORE_NEEDS_A_QUESTION = "Ask a question first; /more then shows the next passage for it."
 CONSOLE_HELP = (
     "Type a question about the sources and press Enter; the answer is a verbatim quote with its date and "
-    "source. For example: {example}\n/more shows the next passage for the last question, /sources lists "
-    "the documents, /quit (or Ctrl-D) leaves."
+    "source. For example: {example}\nFollow-up questions (“When did he say that?”, “What else?”) are read "
+    "with the ones before them; /new starts afresh.\n/more shows the next passage for the last question, "
+    "/sources lists the documents, /quit (or Ctrl-D) leaves."
 )
+CONSOLE_NEW = "Starting afresh: the questions before this are forgotten."
 CONSOLE_WELCOME = Plural("quotebot — {count} source loaded.", "quotebot — {count} sources loaded.")
 
 

@@ -7,14 +7,14 @@ with readline, so the arrow keys, Ctrl-L and history work; the history is kept i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot.answers.ask import ask
+from bot.answers.conversation import Conversation
 from bot.answers.formatting import Line, answer_lines, plain_line, reply_lines, sources_lines
 from bot.answers.wording import (
     CONSOLE_HELP,
+    CONSOLE_NEW,
     CONSOLE_WELCOME,
     MORE_NEEDS_A_QUESTION,
     NO_OTHER_PASSAGE,
@@ -28,14 +28,6 @@ from retrieval.engine import AnswerEngine
 
 _QUIT = {"/quit", "/exit", "/q"}
 PROMPT = "you> "
-
-
-@dataclass(slots=True)
-class _Conversation:
-    """The last question answered and the rank /more shows next (None: nothing more to show)."""
-
-    question: str | None = None
-    next_rank: int | None = None
 
 
 def run_console(
@@ -53,7 +45,7 @@ def run_console(
     editor = LineEditor(history) if interactive else None
     if editor is not None:
         terminal.write([plain_line(words.count(CONSOLE_WELCOME, len(engines().corpus.documents))), *_help()])
-    conversation = _Conversation()
+    conversation = Conversation()
     try:
         for line in _typed(editor) if editor is not None else iter(stdin.readline, ""):
             if line.strip().lower() in _QUIT:
@@ -80,7 +72,7 @@ def _help() -> list[Line]:
     return [plain_line(text) for text in words.text(CONSOLE_HELP, example=words.example).splitlines()]
 
 
-def _respond(engine: AnswerEngine, line: str, conversation: _Conversation) -> list[Line]:
+def _respond(engine: AnswerEngine, line: str, conversation: Conversation) -> list[Line]:
     words = english()
     command = line.strip().lower()
     if command == "/help":
@@ -89,25 +81,25 @@ def _respond(engine: AnswerEngine, line: str, conversation: _Conversation) -> li
         return sources_lines(engine.corpus.documents, words, limit=len(engine.corpus.documents))
     if command == "/more":
         return _more(engine, conversation)
+    if command == "/new":
+        conversation.reset()
+        return [plain_line(CONSOLE_NEW)]
     if command.startswith("/"):
         return [plain_line(words.text(UNKNOWN_COMMAND))]
-    reply = ask(engine, line, top=2)
-    answered = reply.answer is not None and reply.answer.answered
-    conversation.question = reply.question.text if answered else None
-    conversation.next_rank = 1 if answered and reply.answer and len(reply.answer.results) > 1 else None
+    if conversation.expired():
+        conversation.reset()
+    reply = conversation.ask(engine, line, top=2)
     return reply_lines(reply, engine.corpus.documents, words)
 
 
-def _more(engine: AnswerEngine, conversation: _Conversation) -> list[Line]:
-    """The next passage for the last answered question, as the bot's More button shows it."""
+def _more(engine: AnswerEngine, conversation: Conversation) -> list[Line]:
+    """The next passage for the last question not yet shown in this conversation, as the bot's More button."""
     words = english()
-    if conversation.question is None:
+    turn = conversation.turn(None)
+    if turn is None or conversation.previous.quoted is None:
         return [plain_line(words.text(MORE_NEEDS_A_QUESTION))]
-    rank = conversation.next_rank
-    answer = ask(engine, conversation.question, top=rank + 2).answer if rank is not None else None
-    results = answer.results if answer else []
-    if rank is None or len(results) <= rank:
-        conversation.next_rank = None
+    results = conversation.more(engine, turn, top=1).results
+    if not results:
         return [plain_line(words.text(NO_OTHER_PASSAGE))]
-    conversation.next_rank = rank + 1 if len(results) > rank + 1 else None
-    return answer_lines(results[rank], words)
+    conversation.showed(results[0].passage.passage_id)
+    return answer_lines(results[0], words)

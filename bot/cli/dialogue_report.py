@@ -23,6 +23,11 @@ def dialogue_report(evaluation: Evaluation) -> str:
         _row("follow-ups, with context", with_context),
         _row("follow-ups, without context", alone),
     ]
+    if with_context.unanswerable:
+        lines.append(
+            f"{'off-topic follow-ups refused':34}{_count(with_context.refused, with_context, True):>16}"
+            f"{'(alone: ' + _count(alone.refused, alone, True) + ')':>22}"
+        )
     kinds = _by_kind(dialogues)
     if len(kinds) > 1 or None not in kinds:
         lines += ["", f"{'follow-up top-1 by kind':34}{'with context':>16}{'without':>22}"]
@@ -80,18 +85,22 @@ def _row(label: str, scores: Scores) -> str:
     return f"{label:34}{_count(scores.top1, scores):>16}{_count(scores.correct, scores):>22}"
 
 
-def _count(count: int | None, scores: Scores) -> str:
-    if count is None or not scores.answerable:
+def _count(count: int | None, scores: Scores, unanswerable: bool = False) -> str:
+    total = scores.unanswerable if unanswerable else scores.answerable
+    if count is None or not total:
         return "—"
-    return f"{count}/{scores.answerable} {count / scores.answerable:.3f}"
+    return f"{count}/{total} {count / total:.3f}"
 
 
 def _figures(scores: Scores) -> dict[str, Any]:
+    refused = scores.refused if scores.unanswerable else None
     return {
         "top1": round(scores.share(scores.top1) or 0.0, 6),
         "correct": round(scores.share(scores.correct) or 0.0, 6),
+        "off_topic_refused": None if refused is None else round(refused / scores.unanswerable, 6),
         "answerable": scores.answerable,
-        "counts": {"top1": scores.top1, "correct": scores.correct},
+        "unanswerable": scores.unanswerable,
+        "counts": {"top1": scores.top1, "correct": scores.correct, "off_topic_refused": refused},
     }
 
 

@@ -14,6 +14,7 @@ from importlib.metadata import version
 
 from bot.answers.answer_json import reply_record
 from bot.answers.ask import Reply, ask, ask_batch
+from bot.answers.conversation import Conversation
 from bot.answers.formatting import plain_text, reply_lines
 from bot.answers.questions import MAX_QUESTION_CHARS
 from bot.answers.wording import english
@@ -87,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus_option(ask_parser)
     ask_parser.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
     ask_parser.add_argument("--top", type=_top_value, default=3, metavar="K", help="results per question (default 3)")
+    ask_parser.add_argument(
+        "--dialogue",
+        action="store_true",
+        help="answer each question with the ones before it, as the chat does; on stdin a blank line starts a new "
+        "dialogue",
+    )
     ask_parser.add_argument("questions", nargs="*", metavar="QUESTION")
     ask_parser.set_defaults(handler=_ask)
 
@@ -243,16 +250,41 @@ def _ask(args: argparse.Namespace) -> int:
                 f"only its first {len(reply.question.text)} were used",
                 file=sys.stderr,
             )
-        text = json.dumps(reply_record(reply), ensure_ascii=False) if args.json else _human(reply, engine)
-        print(text, flush=args.json)
+        record = reply_record(reply, dialogue=args.dialogue)
+        print(json.dumps(record, ensure_ascii=False) if args.json else _human(reply, engine), flush=args.json)
     return EXIT_OK
 
 
 def _replies(engine: AnswerEngine, args: argparse.Namespace) -> Iterator[Reply]:
-    """A typed question is answered as soon as it is typed; a batch (arguments or a pipe) on every core."""
+    """A typed question is answered as soon as it is typed; a batch (arguments or a pipe) on every core.
+
+    With --dialogue, questions are asked in order, each dialogue in a conversation of its own.
+    """
+    if args.dialogue:
+        return _dialogue_replies(engine, args)
     if not args.questions and sys.stdin.isatty():
         return (ask(engine, raw, top=args.top) for raw in _stdin_questions())
     return ask_batch(engine, args.questions or list(_stdin_questions()), top=args.top)
+
+
+def _dialogue_replies(engine: AnswerEngine, args: argparse.Namespace) -> Iterator[Reply]:
+    for dialogue in [args.questions] if args.questions else _stdin_dialogues():
+        conversation = Conversation()
+        for raw in dialogue:
+            yield conversation.ask(engine, raw, top=args.top)
+
+
+def _stdin_dialogues() -> Iterator[list[str]]:
+    """Runs of non-blank lines: a blank line ends a dialogue."""
+    dialogue: list[str] = []
+    for line in sys.stdin:
+        if line.strip():
+            dialogue.append(line)
+        elif dialogue:
+            yield dialogue
+            dialogue = []
+    if dialogue:
+        yield dialogue
 
 
 def _stdin_questions() -> Iterator[str]:

@@ -87,6 +87,25 @@ Table(
 )
 
 
+_v4_metadata = MetaData()
+Table(
+    "conversations",
+    _v4_metadata,
+    Column("key", String(64), primary_key=True),
+    Column("reader", String(64), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("state", Text(), nullable=False),
+    Index("ix_conversations_reader", "reader"),
+)
+Table(
+    "conversation_links",
+    _v4_metadata,
+    Column("link", String(64), primary_key=True),
+    Column("conversation", String(64), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+
 class SchemaTooNew(RuntimeError):
     """The database was migrated by a newer quotebot; running older code against it is unsafe."""
 
@@ -113,10 +132,15 @@ async def _add_candidates_reviewers_and_teaching(connection: AsyncConnection) ->
     await connection.run_sync(_v3_metadata.create_all)
 
 
+async def _add_conversations(connection: AsyncConnection) -> None:
+    await connection.run_sync(_v4_metadata.create_all)
+
+
 _STEPS: tuple[Callable[[AsyncConnection], Awaitable[None]], ...] = (
     _create_v1,
     _add_latency_and_review_note,
     _add_candidates_reviewers_and_teaching,
+    _add_conversations,
 )
 
 

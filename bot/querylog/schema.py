@@ -1,6 +1,7 @@
-"""The current (version 3) tables of the query log database; migrations.py brings older databases here.
+"""The current (version 4) tables of the query log database; migrations.py brings older databases here.
 
-Beside the log itself: the moderators' taught answers, and the web inbox's login links and sessions.
+Beside the log itself: the moderators' taught answers, the web inbox's login links and sessions, and the
+readers' conversations (so every webhook worker knows what a follow-up question follows).
 """
 
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from sqlalchemy import (
 
 from bot.querylog.record import CHAT_TYPE_MAX, PASSAGE_ID_MAX
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 PSEUDONYM_MAX = 64
 TOKEN_HASH_MAX = 64
 
@@ -107,4 +108,26 @@ web_sessions = Table(
     Column("csrf_token", String(TOKEN_HASH_MAX), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# A conversation's state (bot/answers/conversation.py) under a keyed hash of its chat or thread; `reader` is
+# the pseudonym of the reader who started it, so /forget can delete it. Rows older than the conversations'
+# idle time are purged.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("key", String(PSEUDONYM_MAX), primary_key=True),
+    Column("reader", String(PSEUDONYM_MAX), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("state", Text(), nullable=False),
+    Index("ix_conversations_reader", "reader"),
+)
+
+# Names under which a conversation is found (keyed hashes of a chat's message, or of a reader in a group).
+conversation_links = Table(
+    "conversation_links",
+    metadata,
+    Column("link", String(PSEUDONYM_MAX), primary_key=True),
+    Column("conversation", String(PSEUDONYM_MAX), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -28,6 +28,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.settings import Settings
 from bot.querylog import QueryLog
 from bot.telegram import handlers, moderation, source_intake
+from bot.telegram.conversations import ConversationStore
 from bot.telegram.ratelimit import ReaderRateLimit
 from bot.telegram.services import SERVICES_KEY, BotServices
 from retrieval.engine import AnswerEngine
@@ -41,6 +42,7 @@ COMMANDS = {
     "sources": wording.COMMAND_SOURCES,
     "help": wording.COMMAND_HELP,
     "start": wording.COMMAND_START,
+    "new": wording.COMMAND_NEW,
     "forget": wording.COMMAND_FORGET,
 }
 MODERATOR_COMMANDS = {
@@ -81,6 +83,7 @@ def build_application(
         query_log=query_log,
         metrics=metrics,
         rate_limit=ReaderRateLimit(settings.rate_limit_per_minute),
+        conversations=ConversationStore(query_log.pseudonyms, query_log.engine),
         moderator_ids=settings.moderator_ids,
         web_url=settings.web_url,
     )
@@ -102,6 +105,7 @@ def add_handlers(application: QuotebotApplication) -> None:
     application.add_handler(CommandHandler("help", handlers.help_command, filters=not_channel))
     application.add_handler(CommandHandler("sources", handlers.sources, filters=not_channel))
     application.add_handler(CommandHandler("ask", handlers.ask_command, filters=not_channel))
+    application.add_handler(CommandHandler("new", handlers.new_conversation, filters=not_channel))
     application.add_handler(CommandHandler("forget", handlers.forget, filters=not_channel))
     for name, handler in MODERATOR_COMMANDS.items():
         application.add_handler(CommandHandler(name, handler, filters=not_channel))
@@ -201,6 +205,7 @@ async def serve_until_stopped(
         if application.running:
             await application.stop()
         await application.shutdown()
+        await application.bot_data[SERVICES_KEY].conversations.close()
     if conflict:
         raise PollingConflict(
             "another quotebot (or another program) is already polling with this token; Telegram allows one "

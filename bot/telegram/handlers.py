@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from html import escape
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -27,6 +28,7 @@ from bot.querylog.writes import OpResult
 from bot.telegram import replies
 from bot.telegram.addressing import addressed_question, command_argument
 from bot.telegram.buttons import FEEDBACK, answer_keyboard, parse_press
+from bot.telegram.conversations import Thread
 from bot.telegram.language import reader_words
 from bot.telegram.services import LOG_WAIT_SECONDS, BotServices, services
 from retrieval.engine import Refusal
@@ -104,10 +106,43 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, ra
         return
     bot_services = services(context)
     started = time.perf_counter()
-    reply = ask(bot_services.engine, raw, top=LOGGED_CANDIDATES)
+    thread = _thread(update, bot_services)
+    located = await bot_services.conversations.locate(thread, _reader(update, bot_services)) if thread else None
+    if located is None:
+        reply = ask(bot_services.engine, raw, top=LOGGED_CANDIDATES)
+    else:
+        reply = located.conversation.ask(bot_services.engine, raw, top=LOGGED_CANDIDATES)
     record_id = _log_question(update, bot_services, reply, started)
+    if located is not None and record_id is not None:
+        located.conversation.logged_as(record_id)
     text, keyboard = _reply_content(reply, bot_services, record_id, reader_words(update))
-    await message.reply_html(text, reply_markup=keyboard, do_quote=_quote_in(message))
+    sent = await message.reply_html(text, reply_markup=keyboard, do_quote=_quote_in(message))
+    if thread is not None and located is not None and reply.answer is not None:
+        answer_link = bot_services.conversations.message_link(sent.chat.id, sent.message_id)
+        bot_services.conversations.save(located, [*thread.links, answer_link])
+
+
+def _thread(update: Update, bot_services: BotServices) -> Thread | None:
+    """The conversation a question belongs to; none for a sender Telegram does not name."""
+    message, user = update.effective_message, update.effective_user
+    return bot_services.conversations.thread_of(message, user.id) if message and user else None
+
+
+def _reader(update: Update, bot_services: BotServices) -> str:
+    user = update.effective_user
+    return bot_services.reader(user.id if user else 0)
+
+
+async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/new: forget this conversation (in a group: the reader's own, and the thread it replies to)."""
+    message = update.effective_message
+    thread = _thread(update, services(context))
+    if message is None or thread is None:
+        return
+    conversations = services(context).conversations
+    found = await conversations.find(thread.lookups)
+    await conversations.drop([found.key] if found else [thread.new_key], thread.links)
+    await message.reply_html(reader_words(update).html(w.NEW_CONVERSATION))
 
 
 def _reply_content(
@@ -119,11 +154,12 @@ def _reply_content(
         return replies.empty_question_html(words), None
     if answer.refusal is Refusal.NO_TERMS:
         return replies.no_terms_html(words), None
+    reading = f"{words.html(w.READING_AS, question=escape(reply.reading))}\n" if reply.reading else ""
     if answer.refusal is Refusal.NOT_COVERED or record_id is None:
-        return replies.not_covered_html(bot_services.engine.corpus.documents, words, truncated_to), None
-    bot_services.questions.remember(record_id, reply.question.text)
+        return reading + replies.not_covered_html(bot_services.engine.corpus.documents, words, truncated_to), None
     next_rank = 1 if len(answer.results) > 1 else None
-    return replies.answer_html(answer.results[0], words, truncated_to), answer_keyboard(record_id, next_rank, words)
+    text = reading + replies.answer_html(answer.results[0], words, truncated_to)
+    return text, answer_keyboard(record_id, next_rank, words)
 
 
 def _log_question(update: Update, bot_services: BotServices, reply: Reply, started: float) -> str | None:
@@ -178,30 +214,42 @@ def _log_feedback_failure(stored: asyncio.Future[OpResult]) -> None:
 
 
 async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, record_id: str, rank: int) -> None:
+    """The next passage for the question under this answer, never one this conversation has shown."""
     query, chat = update.callback_query, update.effective_chat
     if query is None or chat is None:
         return
     bot_services = services(context)
     words = reader_words(update)
-    question = bot_services.questions.recall(record_id) or await _stored_question(bot_services, record_id)
-    if question is None:
+    conversations = bot_services.conversations
+    pressed = query.message if isinstance(query.message, Message) else None
+    located = await conversations.find(conversations.lookups_under(pressed)) if pressed else None
+    turn = located.conversation.turn(record_id) if located else None
+    question = None if turn else await _stored_question(bot_services, record_id)
+    if turn is None and question is None:
         await query.answer(words.text(w.FORGOTTEN_QUESTION), show_alert=True)
         return
     if not await _within_rate_limit(update, context):
         await query.answer()
         return
-    answer = ask(bot_services.engine, question, top=rank + 2).answer
-    results = answer.results if answer else []
-    if len(results) <= rank:
+    if located is not None and turn is not None:
+        results = located.conversation.more(bot_services.engine, turn, top=2).results
+    else:
+        # Asked before this conversation began (or on another worker without a shared database): the logged
+        # question asked again, the `rank` passages shown under it skipped.
+        answer = ask(bot_services.engine, question or "", top=rank + 2).answer
+        results = answer.results[rank:] if answer else []
+    if not results:
         await query.answer(words.text(w.NO_OTHER_PASSAGE))
         return
     await query.answer()
-    next_rank = rank + 1 if len(results) > rank + 1 else None
-    await context.bot.send_message(
+    sent = await context.bot.send_message(
         chat_id=chat.id,
-        text=replies.answer_html(results[rank], words),
-        reply_markup=answer_keyboard(record_id, next_rank, words),
+        text=replies.answer_html(results[0], words),
+        reply_markup=answer_keyboard(record_id, rank + 1 if len(results) > 1 else None, words),
     )
+    if located is not None:
+        located.conversation.showed(results[0].passage.passage_id)
+        conversations.save(located, [conversations.message_link(chat.id, sent.message_id)])
 
 
 async def _stored_question(bot_services: BotServices, record_id: str) -> str | None:
@@ -220,6 +268,7 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     bot_services = services(context)
     deleting = bot_services.query_log.forget(bot_services.reader(user.id))
+    await bot_services.conversations.forget_reader(bot_services.reader(user.id))
     try:
         count = await asyncio.wait_for(asyncio.shield(deleting), timeout=LOG_WAIT_SECONDS)
     except TimeoutError:

@@ -142,6 +142,7 @@ def help_html(bot_username: str, words: Wording) -> str:
             "• " + words.html(w.HELP_INLINE, inline=f"<code>@{name} {yours}</code>"),
             "",
             words.html(w.HELP_BUTTONS, more=f"<b>{words.html(w.MORE_BUTTON)}</b>"),
+            words.html(w.HELP_FOLLOW_UP, new="/new"),
             words.html(w.HELP_SOURCES),
         ]
     )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from telegram.ext import ContextTypes
 
 from bot.ops.metrics import Metrics
 from bot.ops.reload import CorpusReloader
 from bot.querylog import QueryLog
-from bot.telegram.memory import RecentQuestions
+from bot.telegram.conversations import ConversationStore
 from bot.telegram.ratelimit import ReaderRateLimit
 from retrieval.engine import AnswerEngine
 
@@ -26,8 +26,9 @@ class BotServices:
     query_log: QueryLog
     metrics: Metrics
     rate_limit: ReaderRateLimit
+    # Every chat's and reply thread's conversation; More presses find their question there too.
+    conversations: ConversationStore
     moderator_ids: frozenset[int] = frozenset()
-    questions: RecentQuestions = field(default_factory=RecentQuestions)
     # Where the moderators' web inbox is served; /web links point there.
     web_url: str = "http://127.0.0.1:8090"
     # Replaces `engine` when the corpus folder changes; None when nothing reloads (tests, benchmarks).

@@ -1,0 +1,39 @@
+"""Conversations on the command line: the console keeps context, `quotebot ask` only with --dialogue."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli_runner import run_quotebot
+from tests.conftest import CARD_ANSWER, CARD_QUESTION
+
+READ_AS = "(reading this as: When did Putin say that — three demands?)"
+
+
+def test_the_console_reads_follow_ups_with_the_questions_before_and_new_forgets_them() -> None:
+    typed = [CARD_QUESTION, "When did he say that?", "/more", "What else?", "/new", "and when was that?", ""]
+    run = run_quotebot("chat", stdin="\n".join(typed))
+    assert run.returncode == 0, run.stderr
+    assert CARD_ANSWER in run.stdout and READ_AS in run.stdout
+    quotes = [line for line in run.stdout.splitlines() if line.startswith("> ")]
+    assert len(quotes) == 4 and len(set(quotes[1:])) == 3
+    after_new = run.stdout.split("Starting afresh")[1]
+    assert "reading this as" not in after_new and "no words to search for" in after_new
+
+
+def test_ask_dialogue_keeps_context_within_a_dialogue_and_a_blank_line_starts_the_next() -> None:
+    stdin = f"{CARD_QUESTION}\nWhen did he say that?\n\nWhen did he say that?\n"
+    run = run_quotebot("ask", "--dialogue", "--json", stdin=stdin)
+    assert run.returncode == 0, run.stderr
+    first, follow_up, fresh = (json.loads(line) for line in run.stdout.splitlines())
+    assert first["read_as"] is None and first["answered"]
+    assert follow_up["read_as"] == READ_AS.removeprefix("(reading this as: ").removesuffix(")")
+    assert "February 8" in follow_up["results"][0]["quote"]
+    assert fresh["read_as"] is None and not fresh["answered"]
+
+
+def test_ask_without_dialogue_answers_each_question_on_its_own() -> None:
+    run = run_quotebot("ask", "--json", CARD_QUESTION, "When did he say that?")
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    assert all("read_as" not in r for r in records) and not records[1]["answered"]
