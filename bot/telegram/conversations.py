@@ -143,7 +143,11 @@ class ConversationStore:
         self._background(write, purge=now - self._purged_at > PURGE_EVERY)
 
     async def drop(self, keys: Sequence[str] = (), links: Sequence[str] = ()) -> None:
-        """Forget conversations (and every name for them) and single names, here and in the database."""
+        """Forget conversations (and every name for them) and single names, here and in the database.
+
+        Writes still on their way go first, so none of them brings a dropped conversation back.
+        """
+        await self.close()
         for key in keys:
             self._conversations.pop(key, None)
         for link in [*links, *(link for link, (key, _) in self._links.items() if key in keys)]:
