@@ -20,6 +20,7 @@ from retrieval.ranking_options import RankingOptions
 from retrieval.rerank import Ranked
 
 RECENCY_HALF_LIFE_DAYS = 30
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _MONTHS = "January February March April May June July August September October November December".split()
 # A date that carries its year, in the text: "8 February 2022", "February 8, 2022", "February 2022".
 _MONTH_YEAR = re.compile(
@@ -51,12 +52,23 @@ def by_date(
 
 
 def _in_period(focus: TimeFocus, passage: Passage) -> bool:
-    """Dated in the period, or saying something about a day in it."""
+    """Dated in the period, or saying something about a day in it (or, for a question about a year, naming it)."""
     if passage.date is not None and focus.covers(passage.date, passage.date):
         return True
     if any(focus.covers(m.first, m.last) for m in resolve_dates(passage.text, passage.date)):
         return True
+    year = _whole_year(focus)
+    if year is not None and str(year) in _YEAR.findall(passage.text):
+        return True
     return any(focus.covers(*_span(match)) for match in _MONTH_YEAR.finditer(passage.text))
+
+
+def _whole_year(focus: TimeFocus) -> int | None:
+    """The year a question is about ("and in 2014?"), which a passage speaks of when it names it."""
+    first, last = focus.first, focus.last
+    if first is None or last is None or first.year != last.year:
+        return None
+    return first.year if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31) else None
 
 
 def _span(match: re.Match[str]) -> tuple[dt.date, dt.date]:

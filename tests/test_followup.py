@@ -70,6 +70,12 @@ def test_a_question_with_no_words_of_its_own_leans_on_the_topic(engine: AnswerEn
     assert "Crimea by Russia in 2014" in second.answer.results[0].quote
 
 
+def test_and_in_a_year_finds_the_passage_naming_that_year(engine: AnswerEngine) -> None:
+    *_, second = conversation(engine, "What did Russia give Ukraine in 1994?", "And in 2014?")
+    assert second.kind is FollowUp.ELLIPSIS
+    assert "annexation of Crimea by Russia in 2014" in second.answer.results[0].quote
+
+
 def test_which_one_picks_from_the_last_answer(engine: AnswerEngine) -> None:
     *_, second = conversation(engine, CARD_QUESTION, "Which one is about missiles?")
     assert second.answer.results[0].passage.passage_id == DEMANDS
