@@ -10,20 +10,24 @@ only happens after "of/in/for/by/at/on/from" or a leading possessive: "What is t
 Nothing is written to disk: SQuAD-derived data never goes into the repository.
 
 Prints, in one run, for the even-numbered articles (tuning) and the odd-numbered ones (held out): first-turn
-top-1, follow-up top-1 answered in the conversation, and the same follow-ups answered without context.
+top-1, follow-up top-1 answered in the conversation, and the same follow-ups answered without context; then
+the CPU time of a follow-up answered alone and in its conversation.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cli.dialogue_report import dialogue_report
+from retrieval.engine import AnswerEngine
 from retrieval.eval_sets import EvalDialogue, EvalGroup, EvalQuestion, read_squad
-from retrieval.evaluation import evaluate
+from retrieval.evaluation import RANK_DEPTH, evaluate
+from retrieval.followup import Previous, answer_in_context
 from retrieval.tokens import STOPWORDS
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -48,6 +52,27 @@ def main() -> None:
     for name, half in (("tuning half (even articles)", groups[0::2]), ("held-out half (odd articles)", groups[1::2])):
         report = dialogue_report(evaluate(half))
         print(f"\n== {name}\n" + report.split("\nFollow-up misses")[0])
+    print("\n== time per question, in process (CPU ms, mean over every dialogue)")
+    alone, followed = timings(groups)
+    print(f"a question on its own: {alone:.2f} ms; a follow-up read with its conversation: {followed:.2f} ms")
+
+
+def timings(groups: Sequence[EvalGroup]) -> tuple[float, float]:
+    """Mean CPU time of answering each follow-up alone, and in its conversation, engine built beforehand."""
+    alone = followed = 0.0
+    count = 0
+    for group in groups:
+        engine = AnswerEngine(group.corpus)
+        for dialogue in group.dialogues:
+            first, second = dialogue.turns
+            previous = Previous().after(answer_in_context(engine, first.text, None, RANK_DEPTH))
+            started = time.process_time()
+            engine.answer(second.text, RANK_DEPTH)
+            middle = time.process_time()
+            answer_in_context(engine, second.text, previous, RANK_DEPTH)
+            alone, followed = alone + middle - started, followed + time.process_time() - middle
+            count += 1
+    return 1000 * alone / count, 1000 * followed / count
 
 
 def dialogues(questions: Sequence[EvalQuestion], title: str) -> list[EvalDialogue]:

@@ -151,7 +151,7 @@ def answer_in_context(engine: AnswerEngine, question: str, previous: Previous | 
         return alone
     if cues.kind is FollowUp.NEW_TOPIC and standalone.answered:
         return alone
-    if not standalone.answered and _foreign(engine, cues.search):
+    if not standalone.answered and cues.language == "en" and _foreign(engine, cues.search):
         return alone
     specific = _specific(own_topic)
     asked = Asked(cues.search, previous.topic, _favour(engine, cues.kind, previous, specific))
@@ -306,9 +306,10 @@ def _dragging(engine: AnswerEngine, specific: list[str], standalone: Answer, con
 def _foreign(engine: AnswerEngine, question: str) -> list[str]:
     """The question's words that the sources never use and that are not everyday words ("weather", "Merkel").
 
-    A question refused on its own that names such a thing asks about something the sources do not cover; the
-    earlier topic must not make it look answered. Everyday words ("say", "happen") frame a question rather than
-    name its subject.
+    An English question refused on its own that names such a thing asks about something the sources do not
+    cover; the earlier topic must not make it look answered. Everyday words ("say", "happen") frame a question
+    rather than name its subject. (A question in another language uses words the English sources never do;
+    the engine's own refusal rule judges it.)
     """
     return [word for word in engine.unknown_words(question) if zipf(word) < FRAME_ZIPF]
 
