@@ -9,7 +9,8 @@ Then, with the page cache warm:
              starting the process to the first answer line and to the last, and the peak RSS of the
              process and its workers (getrusage of the children);
   in process AnswerEngine over the saved index, answering the same questions one at a time:
-             p50 / p99 of `answer(question, top=3)`, and the RSS before the first and after the last.
+             p50 / p99 of `answer(question, top=3)` (wall-clock and CPU), the RSS, and the process's own
+             memory (RssAnon: the mapped index is not in it) before the first, after 100 and after all.
 The semantic stage is not part of this measurement (QUOTEBOT_SEMANTIC=off is set for the CLI run).
 
 Run:  nice python bench/bench_answer_path.py --passages 107000              (SQuAD x48)
@@ -125,9 +126,12 @@ def in_process(folder: Path, asked: list[str]) -> dict[str, float]:
         raise SystemExit(str(error)) from None
     engine = AnswerEngine(corpus, index=index)
     open_s = time.perf_counter() - started
-    rss_before = _rss_mb()
+    rss_before, anonymous_before = _rss_mb(), _anonymous_mb()
     latencies, cpu = [], []
-    for question in asked:
+    anonymous_at_100 = 0.0
+    for number, question in enumerate(asked):
+        if number == 100:
+            anonymous_at_100 = _anonymous_mb()
         started, started_cpu = time.perf_counter(), time.process_time()
         engine.answer(question, top=3)
         cpu.append(time.process_time() - started_cpu)
@@ -142,8 +146,18 @@ def in_process(folder: Path, asked: list[str]) -> dict[str, float]:
         "cpu_p99_ms": float(np.percentile(cpu, 99)) * 1000,
         "rss_before_mb": rss_before,
         "rss_after_mb": _rss_mb(),
+        "anonymous_before_mb": anonymous_before,
+        "anonymous_after_100_mb": anonymous_at_100,
+        "anonymous_after_mb": _anonymous_mb(),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def _anonymous_mb() -> float:
+    """This process's own memory (RssAnon): the mapped index files are not in it."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("RssAnon:"))
+    return int(line.split()[1]) / 1024
 
 
 def _rss_mb() -> float:

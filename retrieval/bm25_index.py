@@ -62,9 +62,10 @@ SORT_ALL_AT_MOST = 256
 # Passages scored together when every passage is scored: small enough for numpy's passes to stay in cache.
 BLOCK = 65_536
 
-# Looking a term up in one candidate passage costs about this many passes over a passage in a block
-# (measured: gathers and searches against numpy passes that stay in cache).
-CANDIDATE_COST = 9
+# Scattering one posting, and looking a term up in one candidate passage, cost about this many passes
+# over a passage in a block (measured: gathers and searches against numpy passes that stay in cache).
+POSTING_COST = 3
+LOOKUP_COST = 9
 
 # Bounds are compared with this much slack, so float rounding in a sum can never prune a top-k passage.
 _BOUND_SLACK = 1e-9
@@ -134,10 +135,10 @@ class BM25Index:
 
         Every passage can be returned, those sharing no term with the query too (score 0), as rank-bm25 ranks them.
         """
-        return self.top_k_from_terms(self._query_terms(query_tokens), k)
+        return self._top_k_of_ids(self._query_terms(query_tokens), k)
 
-    def top_k_from_terms(self, terms: list[int], k: int) -> list[tuple[int, float]]:
-        """`top_k` of known term ids."""
+    def _top_k_of_ids(self, terms: list[int], k: int) -> list[tuple[int, float]]:
+        """`top_k` of the known query terms' ids."""
         k = max(0, min(k, self._passage_count))
         if k == 0:
             return []
@@ -156,7 +157,7 @@ class BM25Index:
         terms = self._query_terms(query_tokens)
         if not terms:
             return {}
-        top = self.top_k_from_terms(terms, k)
+        top = self._top_k_of_ids(terms, k)
         if all(self._idf[term] > 0 for term in terms):
             # Every weight is then positive: the passages scoring 0 are exactly those without a query term.
             return {passage: score for passage, score in top if score > 0}
@@ -343,13 +344,14 @@ class BM25Index:
         if not sparse:
             return None
         sparse_postings = sum(int(self._df[term]) for term in sparse)
-        # What scoring every passage costs, in passes over one passage: dense rows in full, sparse postings.
-        exhaustive = len(dense) * self._passage_count + sparse_postings
-        if sparse_postings <= SCAN_DIRECTLY and _pruning_pays(sparse_postings, len(terms), exhaustive):
+        # What scoring every passage costs, in passes over one passage: a block's zeroing and selection and
+        # each dense row in full, and the sparse postings.
+        exhaustive = (len(dense) + 2) * self._passage_count + sparse_postings
+        if sparse_postings <= SCAN_DIRECTLY and _pruning_pays(sparse_postings, len(dense), exhaustive):
             ranked = self._rank(terms, k, dense, None, bound, floor)
             if ranked is not None or not dense:
                 return ranked
-        if not _pruning_pays(int(self._df[sparse[0]]), len(terms), exhaustive):
+        if not _pruning_pays(0, len(multiplicity), exhaustive, looked_up_in=int(self._df[sparse[0]])):
             return None
         seed, threshold = self._seed(terms, sparse, k)
         lookup, total = set(), 0.0
@@ -358,7 +360,8 @@ class BM25Index:
                 break
             lookup.add(term)
             total += bound[term]
-        if not _pruning_pays(sum(int(self._df[term]) for term in sparse if term not in lookup), len(terms), exhaustive):
+        scanned = sum(int(self._df[term]) for term in sparse if term not in lookup)
+        if not _pruning_pays(scanned, len(lookup | dense), exhaustive):
             return None
         ranked = self._rank(terms, k, lookup | dense, seed, bound, floor)
         if ranked is not None or dense <= lookup:
@@ -495,12 +498,15 @@ class _Buffers(NamedTuple):
     stamp: np.ndarray
 
 
-def _pruning_pays(candidates: int, terms: int, exhaustive: int) -> bool:
-    """Whether scoring about `candidates` passages one by one beats `exhaustive` block passes.
+def _pruning_pays(scanned: int, lookups: int, exhaustive: int, looked_up_in: int | None = None) -> bool:
+    """Whether scattering `scanned` postings and looking `lookups` terms up in each candidate (about as many
+    as the postings, or `looked_up_in`) beats `exhaustive` block passes.
 
-    Looking a term up in one candidate costs about CANDIDATE_COST passes over one passage in a block.
+    A posting scattered costs about POSTING_COST passes over one passage in a block, a term looked up in
+    one candidate about LOOKUP_COST.
     """
-    return candidates * terms * CANDIDATE_COST < exhaustive
+    candidates = scanned if looked_up_in is None else looked_up_in
+    return scanned * POSTING_COST + candidates * lookups * LOOKUP_COST < exhaustive
 
 
 def _below(total: float, threshold: float) -> bool:

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from corpus.sentences import sentence_spans
-from retrieval.char_grams import sentence_grams
-from retrieval.tokens import tokenize
+from retrieval.char_grams import grams_of_words
+from retrieval.tokens import tokenize, words
 
 # Terms sharing their first this many letters are taken to be one word family (colonial, colonise).
 FAMILY_PREFIX = 4
@@ -61,11 +61,9 @@ def passage_terms(text: str, spans: Sequence[tuple[int, int]] | None = None) -> 
         sentence_tokens = tokenize(text[start:end])
         tokens.extend(sentence_tokens)
         bigrams.update(itertools.pairwise(sentence_tokens))
-        sentences.append(
-            SentenceTerms(
-                start, end, frozenset(sentence_tokens), families(sentence_tokens), sentence_grams(text[start:end])
-            )
-        )
+        # Not char_grams.sentence_grams, whose own cache would hold these grams a second time, unbounded in bytes.
+        grams = grams_of_words(words(text[start:end]))
+        sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens), families(sentence_tokens), grams))
     return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences))
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from corpus import load_corpus
-from retrieval.char_grams import gram_overlap, grams_of_words
+from retrieval.char_grams import gram_overlap, grams_of_words, sentence_grams
 from retrieval.engine import DEFAULT_OPTIONS, AnswerEngine, Refusal
 from retrieval.expansion import QueryExpander, load_synonyms, number_forms
 from retrieval.passage_terms import PassageTermsCache, passage_terms
@@ -181,3 +181,12 @@ def test_the_cache_of_tokenised_passages_stays_within_its_byte_budget() -> None:
             assert cache[index] == passage_terms(text)
             assert cache.held_bytes <= 50_000
     assert cache.held_bytes > 40_000
+
+
+def test_tokenised_passages_are_held_only_by_the_bounded_cache() -> None:
+    """The second stage's grams must not also pile up in the per-sentence gram cache, which no byte budget bounds."""
+    sentence_grams.cache_clear()
+    cache = PassageTermsCache([f"Harbour {n} reopened. Ships {n} came back." for n in range(50)], budget=10_000)
+    for index in range(50):
+        cache[index]
+    assert sentence_grams.cache_info().currsize == 0
