@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from tests.emulator import updates
@@ -126,6 +126,7 @@ class TelegramEmulator:
         self._returned_deliveries: set[int] = set()
         self._faults: dict[str, deque[_Fault]] = {}
         self._chat_instances = itertools.count(1)
+        self._inline_messages: dict[str, dict[str, Any]] = {}
         self._host = host
         self._server = _EmulatorServer((host, port), self)
         self._serving = threading.Thread(
@@ -179,8 +180,17 @@ class TelegramEmulator:
         first_name: str = DEFAULT_FIRST_NAME,
         username: str | None = None,
         language_code: str | None = "en",
+        anonymous_admin: bool = False,
+        as_channel: int | None = None,
     ) -> dict[str, Any]:
-        """A user writes ``text``; /commands and @mentions get the entities Telegram adds."""
+        """A user writes ``text``; /commands and @mentions get the entities Telegram adds.
+
+        In a group, ``anonymous_admin`` sends it as an anonymous admin (``from`` is
+        GroupAnonymousBot, ``sender_chat`` the group) and ``as_channel`` on behalf of that channel
+        (``from`` is Channel_Bot, ``sender_chat`` the channel), as Telegram shows such posts.
+        """
+        if (anonymous_admin or as_channel is not None) and chat_type == "private":
+            raise ValueError("only group messages can be sent as an anonymous admin or a channel")
         return self._user_message(
             updates.text_content(text),
             user_id,
@@ -190,7 +200,24 @@ class TelegramEmulator:
             first_name,
             username,
             language_code,
+            sender_chat="group" if anonymous_admin else as_channel,
         )
+
+    def send_poll(
+        self,
+        question: str = "Which source next?",
+        options: tuple[str, ...] = ("Le Monde", "Reuters"),
+        *,
+        older_server: bool = False,
+        user_id: int = DEFAULT_USER_ID,
+        chat_id: int | None = None,
+        chat_type: ChatType = "private",
+        first_name: str = DEFAULT_FIRST_NAME,
+    ) -> dict[str, Any]:
+        """A user sends a poll; ``older_server`` sends it as Bot API servers before 9.6 did."""
+        poll_id = self._conversations.new_file_ids("poll")["file_unique_id"]
+        content = updates.poll_content(poll_id, question, list(options), older_server=older_server)
+        return self._user_message(content, user_id, chat_id, chat_type, None, first_name, None)
 
     def send_sticker(
         self,
@@ -296,24 +323,50 @@ class TelegramEmulator:
         *,
         user_id: int = DEFAULT_USER_ID,
         first_name: str = DEFAULT_FIRST_NAME,
+        forged: bool = False,
     ) -> dict[str, Any]:
-        """A user presses the inline button with ``callback_data`` under the bot's ``message``."""
+        """A user presses the inline button with ``callback_data`` under the bot's ``message``.
+
+        ``message`` is a message the bot sent, or an inline message from ``choose_inline_result``
+        (the query then carries its ``inline_message_id`` and no ``message``, as Telegram's does).
+        ``forged`` sends data no button offers, as a modified client can.
+        """
         with self._state:
-            current = self._conversations.message(message["chat"]["id"], message["message_id"])
-            if current is None:
-                raise ValueError("the message is not in the emulator's chats")
-            keyboard = current.get("reply_markup", {}).get("inline_keyboard", [])
-            offered = [button.get("callback_data") for row in keyboard for button in row]
-            if callback_data not in offered:
-                raise ValueError(f"no button with callback_data {callback_data!r}; offered: {offered}")
-            query = {
+            query: dict[str, Any] = {
                 "id": self._api.open_callback_query(),
                 "from": updates.user(user_id, first_name),
-                "message": current,
                 "chat_instance": str(next(self._chat_instances)),
                 "data": callback_data,
             }
+            if "inline_message_id" in message:
+                current = self._inline_messages.get(message["inline_message_id"])
+                if current is None:
+                    raise ValueError("no such inline message in the emulator")
+                query["inline_message_id"] = message["inline_message_id"]
+            else:
+                current = self._conversations.message(message["chat"]["id"], message["message_id"])
+                if current is None:
+                    raise ValueError("the message is not in the emulator's chats")
+                query["message"] = current
+            keyboard = current.get("reply_markup", {}).get("inline_keyboard", [])
+            offered = [button.get("callback_data") for row in keyboard for button in row]
+            if callback_data not in offered and not forged:
+                raise ValueError(f"no button with callback_data {callback_data!r}; offered: {offered}")
+            self._conversations.add_user(user_id)
             return self._delivery.push({"callback_query": query})
+
+    def choose_inline_result(self, answer: RecordedCall, result_id: str) -> dict[str, Any]:
+        """The user picks a result the bot offered in ``answer`` (its answerInlineQuery call):
+        Telegram posts it as an inline message, which the bot knows only by its id."""
+        if answer.method != "answerInlineQuery" or not answer.ok:
+            raise ValueError("choose a result from a successful answerInlineQuery call")
+        [result] = [r for r in answer.params["results"] if str(r["id"]) == result_id]
+        inline = {"inline_message_id": f"emu-inline-{next(self._chat_instances):06d}"}
+        if "reply_markup" in result:
+            inline["reply_markup"] = result["reply_markup"]
+        with self._state:
+            self._inline_messages[inline["inline_message_id"]] = inline
+        return dict(inline)
 
     def inline_query(
         self,
@@ -493,11 +546,19 @@ class TelegramEmulator:
         first_name: str,
         username: str | None,
         language_code: str | None = "en",
+        sender_chat: Literal["group"] | int | None = None,
     ) -> dict[str, Any]:
-        sender = updates.user(user_id, first_name, username, language_code)
-        chat = updates.chat(chat_type, chat_id, sender)
+        person = updates.user(user_id, first_name, username, language_code)
+        chat = updates.chat(chat_type, chat_id, person)
+        if sender_chat == "group":
+            sender, content = updates.GROUP_ANONYMOUS_BOT, {"sender_chat": chat, **content}
+        elif sender_chat is not None:
+            sender, content = updates.CHANNEL_BOT, {"sender_chat": updates.channel(sender_chat), **content}
+        else:
+            sender = person
         with self._state:
             self._conversations.add_chat(chat)
+            self._conversations.add_user(user_id)
             reply_to = None
             if reply_to_message_id is not None:
                 reply_to = self._conversations.message(chat["id"], reply_to_message_id)

@@ -27,6 +27,7 @@ from telegram.error import (
     BadRequest,
     Conflict,
     EndPointNotFound,
+    Forbidden,
     InvalidToken,
     NetworkError,
     RetryAfter,
@@ -245,6 +246,45 @@ async def test_media_updates_have_the_shapes_python_telegram_bot_parses(bot: Bot
     assert voice.voice.to_dict()["duration"] == 4
     assert document.document.file_name == "speech.pdf"
     assert document.chat.type == "supergroup"
+
+
+async def test_anonymous_admins_and_channel_posts_carry_telegrams_stand_ins(
+    bot: Bot, emulator: TelegramEmulator
+) -> None:
+    emulator.send_text("/ask q", chat_type="supergroup", anonymous_admin=True)
+    emulator.send_text("/ask q", chat_type="supergroup", as_channel=-1009990001)
+
+    anonymous, channel_post = (update.message for update in await bot.get_updates())
+
+    assert (anonymous.from_user.username, anonymous.sender_chat.id) == ("GroupAnonymousBot", anonymous.chat.id)
+    assert (channel_post.from_user.id, channel_post.sender_chat.type) == (136817688, "channel")
+    with pytest.raises(ValueError, match="only group messages"):
+        emulator.send_text("q", anonymous_admin=True)
+
+
+async def test_a_poll_from_an_older_bot_api_server_is_one_python_telegram_bot_cannot_parse(
+    bot: Bot, emulator: TelegramEmulator
+) -> None:
+    emulator.send_poll()
+    [update] = await bot.get_updates()
+    assert [option.persistent_id for option in update.message.poll.options] == ["0", "1"]
+
+    emulator.send_poll(older_server=True)
+    with pytest.raises(TypeError, match="required argument since Bot API"):
+        await bot.get_updates(offset=update.update_id + 1)
+
+
+async def test_the_bot_cannot_start_a_private_chat_with_a_user_it_only_met_in_a_group(
+    bot: Bot, emulator: TelegramEmulator
+) -> None:
+    emulator.send_text("hello", user_id=5151, chat_type="group")
+
+    with pytest.raises(Forbidden, match="can't initiate conversation"):
+        await bot.send_message(5151, "psst")
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_message(6161, "nobody")
+    emulator.send_text("/start", user_id=5151)
+    assert (await bot.send_message(5151, "now we can")).text == "now we can"
 
 
 async def test_get_updates_offset_confirms_limit_caps_and_negative_offset_keeps_the_tail(
@@ -516,6 +556,27 @@ async def test_a_button_press_round_trip(emulator: TelegramEmulator, polling_bot
         await bot.answer_callback_query(press["callback_query"]["id"])
     with pytest.raises(ValueError, match="no button"):
         emulator.press_button(menu_message, "quote:2")
+
+
+async def test_a_press_on_an_inline_message_carries_its_id_and_no_message(bot: Bot, emulator: TelegramEmulator) -> None:
+    asked = emulator.inline_query("q")
+    query_id = asked["inline_query"]["id"]
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Next", callback_data="next")]])
+    result = InlineQueryResultArticle("r1", "t", InputTextMessageContent("quote"), reply_markup=keyboard)
+    await bot.answer_inline_query(query_id, [result], next_offset="1")
+    inline_message = emulator.choose_inline_result(emulator.calls[-1], "r1")
+
+    emulator.press_button(inline_message, "next")
+    emulator.press_button(inline_message, "forged", forged=True)
+    pressed, forged = (update.callback_query for update in await bot.get_updates(offset=asked["update_id"] + 1))
+
+    assert pressed.message is None and pressed.inline_message_id == inline_message["inline_message_id"]
+    assert (pressed.data, forged.data) == ("next", "forged")
+    with pytest.raises(ValueError, match="no button"):
+        emulator.press_button(inline_message, "forged")
+    too_far = emulator.inline_query("q")["inline_query"]["id"]
+    with pytest.raises(BadRequest, match="Next_offset_invalid"):
+        await bot.answer_inline_query(too_far, [], next_offset="9" * 65)
 
 
 async def test_an_inline_query_round_trip(emulator: TelegramEmulator, polling_bot: Application) -> None:

@@ -24,6 +24,8 @@ CALLBACK_DATA_LIMIT = 64
 INLINE_RESULTS_LIMIT = 50
 COMMANDS_LIMIT = 100
 QUERY_ID_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+CANT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
+NEXT_OFFSET_LIMIT = 64
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -75,6 +77,7 @@ class BotApi:
         self.conversations = conversations
         self._open_callback_queries: set[str] = set()
         self._open_inline_queries: set[str] = set()
+        self.inline_answers: dict[str, list[dict[str, Any]]] = {}
         self._documents: dict[str, dict[str, Any]] = {}
         self._file_contents: dict[str, bytes] = {}
         self._commands: dict[str, list[dict[str, str]]] = {}
@@ -238,6 +241,9 @@ class BotApi:
         result_ids = [_checked_inline_result(result) for result in results]
         if len(set(result_ids)) != len(result_ids):
             raise bad_request("RESULT_ID_DUPLICATE")
+        if len(str(params.get("next_offset", "")).encode("utf-8")) > NEXT_OFFSET_LIMIT:
+            raise bad_request("NEXT_OFFSET_INVALID")
+        self.inline_answers[query_id] = results
         self._open_inline_queries.discard(query_id)
         return True
 
@@ -262,6 +268,8 @@ class BotApi:
         if params.get("chat_id") in (None, ""):
             raise bad_request("chat_id is empty")
         chat = self.conversations.chat(params["chat_id"])
+        if chat is None and str(params["chat_id"]).isdigit() and self.conversations.knows_user(int(params["chat_id"])):
+            raise ApiError(403, CANT_INITIATE)
         if chat is None:
             raise bad_request("chat not found")
         return chat

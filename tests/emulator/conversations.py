@@ -15,12 +15,20 @@ class Conversations:
 
     def __init__(self) -> None:
         self._chats: dict[int, dict[str, Any]] = {}
+        self._users: set[int] = set()
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._last_message_id: dict[int, int] = {}
         self._file_ids = itertools.count(1)
 
     def add_chat(self, chat: dict[str, Any]) -> None:
         self._chats[chat["id"]] = chat
+
+    def add_user(self, user_id: int) -> None:
+        """A user the bot has seen somewhere, in a private chat with it or not."""
+        self._users.add(user_id)
+
+    def knows_user(self, user_id: int) -> bool:
+        return user_id in self._users
 
     def chat(self, chat_id: int | str) -> dict[str, Any] | None:
         """A known chat by numeric id or by ``@username``, as the Bot API accepts either."""

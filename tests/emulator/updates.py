@@ -16,6 +16,10 @@ DEFAULT_USER_ID = 424242
 DEFAULT_FIRST_NAME = "Reader"
 DEFAULT_CHAT_IDS: dict[str, int] = {"group": -400200300, "supergroup": -1001002003004}
 GROUP_TITLE = "Quotebot test group"
+CHANNEL_TITLE = "Quotebot test channel"
+# Telegram's stand-ins in `from`: an anonymous group admin, and someone posting in a group as a channel.
+GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 
 # tdlib's patterns: a command is not glued to a word, '/', '<' or '>' on either side and may be
 # addressed as /command@botname; a mention is @ plus 2-32 of [A-Za-z0-9_] standing alone.
@@ -49,6 +53,38 @@ def chat(chat_type: ChatType, chat_id: int | None, sender: dict[str, Any]) -> di
     if group_id >= 0:
         raise ValueError("group and supergroup chat ids are negative")
     return {"id": group_id, "title": GROUP_TITLE, "type": chat_type}
+
+
+def channel(channel_id: int) -> dict[str, Any]:
+    """A channel as it appears in ``sender_chat`` when someone posts in a group on its behalf."""
+    if channel_id >= 0:
+        raise ValueError("channel ids are negative")
+    return {"id": channel_id, "title": CHANNEL_TITLE, "type": "channel"}
+
+
+def poll_content(poll_id: str, question: str, options: list[str], *, older_server: bool = False) -> dict[str, Any]:
+    """A regular anonymous poll; ``older_server`` leaves out what Bot API 9.6 and 10.0 added (the
+    options' ``persistent_id``, ``allows_revoting``, ``members_only``), as older self-hosted Bot API
+    servers still send it. python-telegram-bot 22.8 refuses to parse such a poll."""
+    poll_options = []
+    for number, text in enumerate(options):
+        option: dict[str, Any] = {"text": text, "voter_count": 0}
+        if not older_server:
+            option["persistent_id"] = str(number)
+        poll_options.append(option)
+    poll: dict[str, Any] = {
+        "id": poll_id,
+        "question": question,
+        "options": poll_options,
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+    }
+    if not older_server:
+        poll.update(allows_revoting=False, members_only=False)
+    return {"poll": poll}
 
 
 def text_content(text: str, key: str = "text") -> dict[str, Any]:
