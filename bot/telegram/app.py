@@ -56,6 +56,8 @@ MODERATOR_COMMANDS = {
     "reload": source_intake.reload_command,
     "add": source_intake.add_command,
 }
+# Updates handled at once: one slow question must not hold up every other chat.
+CONCURRENT_UPDATES = 16
 # Long-poll for this many seconds per getUpdates call; stop() interrupts it.
 POLL_TIMEOUT = 10
 MAX_START_DELAY = 30.0
@@ -75,6 +77,7 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(file_url(settings.base_url))
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(CONCURRENT_UPDATES)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .build()
     )
@@ -110,10 +113,11 @@ def add_handlers(application: QuotebotApplication) -> None:
     for name, handler in MODERATOR_COMMANDS.items():
         application.add_handler(CommandHandler(name, handler, filters=not_channel))
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
-    application.add_handler(MessageHandler(private & filters.TEXT, handlers.private_text))
-    application.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text))
+    text = filters.TEXT | filters.CAPTION
     application.add_handler(MessageHandler(private & filters.Document.ALL, source_intake.document))
-    application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text))
+    application.add_handler(MessageHandler(private & text, handlers.private_text))
+    application.add_handler(MessageHandler(groups & text & ~filters.COMMAND, handlers.group_text))
+    application.add_handler(MessageHandler(private & ~text & ~filters.StatusUpdate.ALL, handlers.not_text))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline_query))
     application.add_error_handler(handlers.error_handler)
@@ -205,7 +209,7 @@ async def serve_until_stopped(
         if application.running:
             await application.stop()
         await application.shutdown()
-        await application.bot_data[SERVICES_KEY].conversations.close()
+        application.bot_data[SERVICES_KEY].pool.shutdown(wait=False, cancel_futures=True)
     if conflict:
         raise PollingConflict(
             "another quotebot (or another program) is already polling with this token; Telegram allows one "

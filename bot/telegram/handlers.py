@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from html import escape
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
@@ -26,17 +28,22 @@ from bot.querylog import Channel, QueryRecord, Vote
 from bot.querylog.record import Candidate
 from bot.querylog.writes import OpResult
 from bot.telegram import replies
-from bot.telegram.addressing import addressed_question, command_argument
-from bot.telegram.buttons import FEEDBACK, answer_keyboard, parse_press
+from bot.telegram.addressing import addressed_question, command_argument, message_text
+from bot.telegram.buttons import FEEDBACK, ButtonPress, answer_keyboard, parse_press
 from bot.telegram.conversations import Thread
 from bot.telegram.language import reader_words
+from bot.telegram.senders import sender_key
 from bot.telegram.services import LOG_WAIT_SECONDS, BotServices, services
 from retrieval.engine import Refusal
 
 logger = logging.getLogger(__name__)
-INLINE_RESULTS = 5
 # Passages ranked per question and kept in the log, so moderators see what else the bot considered.
 LOGGED_CANDIDATES = 5
+# Inline answers come in pages of five as the reader scrolls, at most four pages.
+INLINE_PAGE_SIZE = 5
+INLINE_PAGES = 4
+# How long a vote waits to learn whether it came from the reader who asked (the log says so).
+VOTE_WAIT_SECONDS = 2.0
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,9 +81,9 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In a private chat every text message is a question."""
+    """In a private chat every text message, and the caption of a photo or file, is a question."""
     if update.effective_message:
-        await answer_question(update, context, update.effective_message.text or "")
+        await answer_question(update, context, message_text(update.effective_message))
 
 
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -109,9 +116,9 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, ra
     thread = _thread(update, bot_services)
     located = await bot_services.conversations.locate(thread, _reader(update, bot_services)) if thread else None
     if located is None:
-        reply = ask(bot_services.engine, raw, top=LOGGED_CANDIDATES)
+        reply = await bot_services.off_loop(ask, bot_services.engine, raw, LOGGED_CANDIDATES)
     else:
-        reply = located.conversation.ask(bot_services.engine, raw, top=LOGGED_CANDIDATES)
+        reply = await bot_services.off_loop(located.conversation.ask, bot_services.engine, raw, LOGGED_CANDIDATES)
     record_id = _log_question(update, bot_services, reply, started)
     if located is not None and record_id is not None:
         located.conversation.logged_as(record_id)
@@ -124,13 +131,13 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, ra
 
 def _thread(update: Update, bot_services: BotServices) -> Thread | None:
     """The conversation a question belongs to; none for a sender Telegram does not name."""
-    message, user = update.effective_message, update.effective_user
-    return bot_services.conversations.thread_of(message, user.id) if message and user else None
+    message, sender = update.effective_message, sender_key(update)
+    return bot_services.conversations.thread_of(message, sender) if message and sender is not None else None
 
 
 def _reader(update: Update, bot_services: BotServices) -> str:
-    user = update.effective_user
-    return bot_services.reader(user.id if user else 0)
+    sender = sender_key(update)
+    return bot_services.reader(sender if sender is not None else 0)
 
 
 async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -164,7 +171,8 @@ def _reply_content(
 
 def _log_question(update: Update, bot_services: BotServices, reply: Reply, started: float) -> str | None:
     """Record the question before replying, so a failed reply never loses it; returns the record id."""
-    if reply.answer is None or update.effective_user is None:
+    sender = sender_key(update)
+    if reply.answer is None or sender is None:
         return None
     seconds = time.perf_counter() - started
     answered = reply.answer.answered
@@ -174,7 +182,7 @@ def _log_question(update: Update, bot_services: BotServices, reply: Reply, start
     return bot_services.query_log.submit(
         QueryRecord(
             channel=channel,
-            reader=bot_services.reader(update.effective_user.id),
+            reader=bot_services.reader(sender),
             chat_type=_chat_type(update),
             question=reply.question.text,
             answered=answered,
@@ -188,24 +196,56 @@ def _log_question(update: Update, bot_services: BotServices, reply: Reply, start
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What a button press is answered with: a short toast (or an alert), or nothing visible."""
+
+    text: str | None = None
+    alert: bool = False
+
+
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """More shows the next passage for the same question; 👍/👎 are stored with the logged question."""
+    """More shows the next passage for the same question; 👍/👎 are stored with the logged question.
+
+    Every press is answered exactly once, whatever fails: the error handler never answers one.
+    """
     query = update.callback_query
     if query is None:
         return
-    press = parse_press(query.data)
+    notice = Notice(reader_words(update).text(w.SOMETHING_WRONG))
+    try:
+        notice = await _press_notice(update, context, query)
+    finally:
+        await query.answer(notice.text, show_alert=notice.alert)
+
+
+async def _press_notice(update: Update, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery) -> Notice:
     words = reader_words(update)
+    press = parse_press(query.data)
     if press is None:
-        await query.answer(words.text(w.STALE_BUTTON))
-        return
+        return Notice(words.text(w.STALE_BUTTON))
     if press.kind == FEEDBACK:
-        bot_services = services(context)
-        vote = Vote(press.value)
-        stored = bot_services.query_log.set_feedback(press.record_id, bot_services.reader(query.from_user.id), vote)
-        stored.add_done_callback(_log_feedback_failure)
-        await query.answer(words.text(w.THANKS_UP if vote is Vote.UP else w.THANKS_DOWN))
-        return
-    await _show_more(update, context, press.record_id, int(press.value))
+        return await _vote(context, query, press, words)
+    return await _show_more(update, context, query, press, words)
+
+
+async def _vote(context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, press: ButtonPress, words: Wording) -> Notice:
+    """Store the vote; only the asker's vote counts, and a vote on someone else's answer is told so.
+
+    The log knows who asked; while the database is out of reach the vote is taken on trust (the log
+    applies it only if it was the asker's).
+    """
+    bot_services = services(context)
+    vote = Vote(press.value)
+    stored = bot_services.query_log.set_feedback(press.record_id, bot_services.reader(query.from_user.id), vote)
+    stored.add_done_callback(_log_feedback_failure)
+    try:
+        landed = await asyncio.wait_for(asyncio.shield(stored), timeout=VOTE_WAIT_SECONDS)
+    except TimeoutError:
+        landed = True
+    if landed is False:
+        return Notice(words.text(w.ONLY_THE_ASKER_VOTES))
+    return Notice(words.text(w.THANKS_UP if vote is Vote.UP else w.THANKS_DOWN))
 
 
 def _log_feedback_failure(stored: asyncio.Future[OpResult]) -> None:
@@ -213,43 +253,42 @@ def _log_feedback_failure(stored: asyncio.Future[OpResult]) -> None:
         logger.error("Could not store feedback", exc_info=stored.exception())
 
 
-async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, record_id: str, rank: int) -> None:
+async def _show_more(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, press: ButtonPress, words: Wording
+) -> Notice:
     """The next passage for the question under this answer, never one this conversation has shown."""
-    query, chat = update.callback_query, update.effective_chat
-    if query is None or chat is None:
-        return
-    bot_services = services(context)
-    words = reader_words(update)
-    conversations = bot_services.conversations
     pressed = query.message if isinstance(query.message, Message) else None
+    if query.message is None:
+        return Notice(words.text(w.MORE_IN_CHATS_ONLY))
+    bot_services = services(context)
+    record_id, rank = press.record_id, press.rank
+    conversations = bot_services.conversations
     located = await conversations.find(conversations.lookups_under(pressed)) if pressed else None
     turn = located.conversation.turn(record_id) if located else None
     question = None if turn else await _stored_question(bot_services, record_id)
     if turn is None and question is None:
-        await query.answer(words.text(w.FORGOTTEN_QUESTION), show_alert=True)
-        return
+        return Notice(words.text(w.FORGOTTEN_QUESTION), alert=True)
     if not await _within_rate_limit(update, context):
-        await query.answer()
-        return
+        return Notice()
     if located is not None and turn is not None:
-        results = located.conversation.more(bot_services.engine, turn, top=2).results
+        results = (await bot_services.off_loop(located.conversation.more, bot_services.engine, turn, 2)).results
     else:
         # Asked before this conversation began (or on another worker without a shared database): the logged
         # question asked again, the `rank` passages shown under it skipped.
-        answer = ask(bot_services.engine, question or "", top=rank + 2).answer
+        answer = (await bot_services.off_loop(ask, bot_services.engine, question or "", rank + 2)).answer
         results = answer.results[rank:] if answer else []
     if not results:
-        await query.answer(words.text(w.NO_OTHER_PASSAGE))
-        return
-    await query.answer()
+        return Notice(words.text(w.NO_OTHER_PASSAGE))
+    chat_id = query.message.chat.id
     sent = await context.bot.send_message(
-        chat_id=chat.id,
+        chat_id=chat_id,
         text=replies.answer_html(results[0], words),
         reply_markup=answer_keyboard(record_id, rank + 1 if len(results) > 1 else None, words),
     )
     if located is not None:
         located.conversation.showed(results[0].passage.passage_id)
-        conversations.save(located, [conversations.message_link(chat.id, sent.message_id)])
+        conversations.save(located, [conversations.message_link(chat_id, sent.message_id)])
+    return Notice()
 
 
 async def _stored_question(bot_services: BotServices, record_id: str) -> str | None:
@@ -263,12 +302,12 @@ async def _stored_question(bot_services: BotServices, record_id: str) -> str | N
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/forget: delete every logged question of this reader and say how many."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    message, sender = update.effective_message, sender_key(update)
+    if message is None or sender is None:
         return
     bot_services = services(context)
-    deleting = bot_services.query_log.forget(bot_services.reader(user.id))
-    await bot_services.conversations.forget_reader(bot_services.reader(user.id))
+    deleting = bot_services.query_log.forget(bot_services.reader(sender))
+    await bot_services.conversations.forget_reader(bot_services.reader(sender))
     try:
         count = await asyncio.wait_for(asyncio.shield(deleting), timeout=LOG_WAIT_SECONDS)
     except TimeoutError:
@@ -278,11 +317,18 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """@bot <question> in any chat: up to five quotes to pick from."""
+    """@bot <question> in any chat: quotes to pick from, five at a time as the reader scrolls.
+
+    Only the first page is a new question for the log; later pages (Telegram's `offset`) are not.
+    """
     query = update.inline_query
     if query is None:
         return
     words = reader_words(update)
+    page = _inline_page(query.offset)
+    if page is None:
+        await query.answer([])
+        return
     if not query.query.strip():
         await query.answer([], button=InlineQueryResultsButton(words.text(w.INLINE_EMPTY), start_parameter="inline"))
         return
@@ -295,12 +341,15 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     bot_services = services(context)
     started = time.perf_counter()
-    reply = ask(bot_services.engine, query.query, top=INLINE_RESULTS)
-    _log_question(update, bot_services, reply, started)
+    shown = INLINE_PAGE_SIZE * (page + 1)
+    reply = await bot_services.off_loop(ask, bot_services.engine, query.query, shown + 1)
+    if page == 0:
+        _log_question(update, bot_services, reply, started)
     if reply.answer is None or not reply.answer.answered:
         button = InlineQueryResultsButton(words.text(w.INLINE_NOT_COVERED), start_parameter="help")
-        await query.answer([], button=button)
+        await query.answer([], button=button if page == 0 else None)
         return
+    first = shown - INLINE_PAGE_SIZE
     results = [
         InlineQueryResultArticle(
             id=str(rank),
@@ -310,9 +359,19 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 replies.answer_html(result, words), parse_mode=ParseMode.HTML
             ),
         )
-        for rank, result in enumerate(reply.answer.results)
+        for rank, result in enumerate(reply.answer.results[first:shown], start=first)
     ]
-    await query.answer(results)
+    more = len(reply.answer.results) > shown and page + 1 < INLINE_PAGES
+    await query.answer(results, next_offset=str(page + 1) if more else "")
+
+
+def _inline_page(offset: str) -> int | None:
+    """The page Telegram's `offset` asks for ("" is the first), or None for an offset we never gave."""
+    if not offset:
+        return 0
+    if offset.isascii() and offset.isdigit() and int(offset) < INLINE_PAGES:
+        return int(offset)
+    return None
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -320,23 +379,23 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     logger.error("Failed to handle an update", exc_info=context.error)
     if isinstance(context.error, TelegramError):
         services(context).metrics.observe_telegram_error(context.error)
-    if not isinstance(update, Update):
+    if not isinstance(update, Update) or update.callback_query or update.inline_query:
         return
-    words = reader_words(update)
-    if update.callback_query:
-        await update.callback_query.answer(words.text(w.SOMETHING_WRONG))
-    elif update.effective_message and update.effective_chat:
-        await context.bot.send_message(update.effective_chat.id, words.html(w.SOMETHING_WRONG))
+    if update.effective_message and update.effective_chat:
+        try:
+            await context.bot.send_message(update.effective_chat.id, reader_words(update).html(w.SOMETHING_WRONG))
+        except TelegramError as error:
+            logger.warning("Could not tell the reader about the failure either: %s", error)
 
 
 async def _within_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    user = update.effective_user
+    sender = sender_key(update)
     limit = services(context).rate_limit
-    if user is None or limit.allow(user.id):
+    if sender is None or limit.allow(sender):
         return True
-    if limit.should_warn(user.id) and update.effective_message:
+    if limit.should_warn(sender) and update.effective_message:
         await update.effective_message.reply_html(
-            replies.rate_limited_html(limit.retry_after(user.id), reader_words(update))
+            replies.rate_limited_html(limit.retry_after(sender), reader_words(update))
         )
     return False
 

@@ -6,15 +6,17 @@ import asyncio
 import io
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any, Literal
 
-from telegram import InputFile, Message, Update
+from telegram import Bot, InputFile, Message, Update, User
 from telegram.constants import ChatType
+from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
-from bot.answers.wording import NOT_A_MODERATOR
+from bot.answers.wording import MODERATORS_IN_PRIVATE, NOT_A_MODERATOR
 from bot.querylog import LoggedQuery, LogStats, ReviewStatus, Vote, is_record_id
 from bot.querylog.database_url import describe_error
 from bot.querylog.migrations import migrate
@@ -29,89 +31,137 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_ROWS, MAX_ROWS = 10, 50
 REVIEW_USAGE = "Usage: <code>/review RECORD_ID ok|flag [note]</code> — the id is shown by /recent."
-WEB_PRIVATE_ONLY = "Send /web to me in a private chat: the login link is for you alone."
 WEB_UNAVAILABLE = "The log database cannot be reached right now, so no login link can be made; try again soon."
-# A moderator command gets the message it answers: the guard has checked that there is one, and who sent it.
-ModeratorHandler = Callable[[Message, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ModeratorRequest:
+    """A moderator's command, and the private chat with that moderator where every answer goes.
+
+    Nothing a moderator command shows (questions, record ids, the CSV log, login links) is ever
+    sent to the chat the command came from unless that chat is the private one.
+    """
+
+    message: Message
+    moderator: User
+    bot: Bot
+
+    async def reply_html(self, text: str) -> None:
+        await self.bot.send_message(self.moderator.id, text)
+
+    async def reply_document(self, document: InputFile, caption: str) -> None:
+        await self.bot.send_document(self.moderator.id, document, caption=caption)
+
+
+# A moderator command gets the request it answers: the guard has checked who sent it, and from where.
+ModeratorHandler = Callable[[ModeratorRequest, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 TelegramHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def moderators_only(handler: ModeratorHandler) -> TelegramHandler:
-    """Refuse anyone not in MODERATOR_IDS before the handler reads a single log row."""
+    """Refuse anyone not in MODERATOR_IDS before the handler reads a single log row.
 
+    In a group the command only gets MODERATORS_IN_PRIVATE, whoever sent it; a moderator's answer
+    goes to their private chat with the bot instead, when they have one.
+    """
+    return _guard(handler, answer_group_commands_in_private=True)
+
+
+def moderators_only_in_private(handler: ModeratorHandler) -> TelegramHandler:
+    """Like moderators_only, except that a command sent in a group is not answered in private either."""
+    return _guard(handler, answer_group_commands_in_private=False)
+
+
+def _guard(handler: ModeratorHandler, answer_group_commands_in_private: bool) -> TelegramHandler:
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         if message is None:
             return
-        if user is None or user.id not in services(context).moderator_ids:
+        moderator = user if user and not message.sender_chat and user.id in services(context).moderator_ids else None
+        if message.chat.type != ChatType.PRIVATE:
+            await message.reply_html(reader_words(update).html(MODERATORS_IN_PRIVATE))
+            if moderator is not None and answer_group_commands_in_private:
+                await _answer_in_private(handler, ModeratorRequest(message, moderator, context.bot), context)
+            return
+        if moderator is None:
             await message.reply_html(reader_words(update).html(NOT_A_MODERATOR))
             return
-        await handler(message, context)
+        await handler(ModeratorRequest(message, moderator, context.bot), context)
 
     guarded.__doc__ = handler.__doc__
     return guarded
 
 
+async def _answer_in_private(
+    handler: ModeratorHandler, request: ModeratorRequest, context: ContextTypes.DEFAULT_TYPE
+) -> None:
+    """A moderator who never opened a private chat with the bot cannot get it there: Telegram says 403."""
+    try:
+        await handler(request, context)
+    except Forbidden:
+        logger.info("a moderator used a command in a group but has no private chat with the bot")
+
+
 @moderators_only
-async def recent(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def recent(request: ModeratorRequest, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/recent [N]: the newest questions."""
     rows = await services(context).query_log.recent(limit=_row_count(context))
-    await _send_listing(message, "Recent questions", rows)
+    await _send_listing(request, "Recent questions", rows)
 
 
 @moderators_only
-async def unanswered(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unanswered(request: ModeratorRequest, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/unanswered [N]: questions the sources did not cover, newest first."""
     rows = await services(context).query_log.unanswered(limit=_row_count(context))
-    await _send_listing(message, "Unanswered questions", rows)
+    await _send_listing(request, "Unanswered questions", rows)
 
 
 @moderators_only
-async def flagged(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def flagged(request: ModeratorRequest, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/flagged [N]: answers readers disliked (until reviewed) or moderators flagged."""
     rows = await services(context).query_log.flagged(limit=_row_count(context))
-    await _send_listing(message, "Flagged answers", rows)
+    await _send_listing(request, "Flagged answers", rows)
 
 
 @moderators_only
-async def stats(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(request: ModeratorRequest, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats: volume and answered share today and over 7 days, top questions, median latency."""
     figures = await services(context).query_log.stats()
-    await message.reply_html(stats_html(figures))
+    await request.reply_html(stats_html(figures))
 
 
 @moderators_only
-async def export(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def export(request: ModeratorRequest, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/export: the whole log as a CSV file."""
     buffer = io.StringIO()
     rows = CsvRows(buffer)
     async for record in services(context).query_log.export():
         rows.write(record)
     name = f"quotebot-log-{datetime.now():%Y%m%d-%H%M}.csv"
-    await message.reply_document(
+    await request.reply_document(
         InputFile(buffer.getvalue().encode("utf-8"), filename=name), caption="The query log as CSV."
     )
 
 
 @moderators_only
-async def review(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def review(request: ModeratorRequest, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/review RECORD_ID ok|flag [note]: a moderator's verdict on one answer."""
-    parts = command_argument(message).split(maxsplit=2)
+    parts = command_argument(request.message).split(maxsplit=2)
     verdict: Literal["ok", "flag"]
     if len(parts) >= 2 and parts[1] == "ok":
         verdict = "ok"
     elif len(parts) >= 2 and parts[1] == "flag":
         verdict = "flag"
     else:
-        await message.reply_html(REVIEW_USAGE)
+        await request.reply_html(REVIEW_USAGE)
         return
     record_id = parts[0]
     if not is_record_id(record_id):
-        await message.reply_html(f"No such record: <code>{escape(record_id)}</code> (ids are shown by /recent).")
+        await request.reply_html(f"No such record: <code>{escape(record_id)}</code> (ids are shown by /recent).")
         return
     note = parts[2] if len(parts) > 2 else None
     bot_services = services(context)
-    moderator = bot_services.reader(message.from_user.id) if message.from_user else None
+    moderator = bot_services.reader(request.moderator.id)
     saving = bot_services.query_log.review(record_id, verdict, note, moderator)
     try:
         found = await asyncio.wait_for(asyncio.shield(saving), timeout=LOG_WAIT_SECONDS)
@@ -121,26 +171,23 @@ async def review(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = (
             f"Marked <code>{record_id}</code> as {verdict}." if found else f"No such record: <code>{record_id}</code>."
         )
-    await message.reply_html(text)
+    await request.reply_html(text)
 
 
-@moderators_only
-async def web_login(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/web: a one-time link to the web inbox, in a private chat only."""
-    if message.chat.type != ChatType.PRIVATE or message.from_user is None:
-        await message.reply_html(WEB_PRIVATE_ONLY)
-        return
+@moderators_only_in_private
+async def web_login(request: ModeratorRequest, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/web: a one-time link to the web inbox, sent to a private chat only when asked in one."""
     bot_services = services(context)
     links = LoginLinks(bot_services.query_log.engine, bot_services.query_log.pseudonyms)
     try:
-        moderator = bot_services.reader(message.from_user.id)
+        moderator = bot_services.reader(request.moderator.id)
         link = await asyncio.wait_for(_issue_link(links, moderator, bot_services), timeout=LOG_WAIT_SECONDS)
     except Exception as error:
         logger.warning("Could not issue a web login link: %s", describe_error(error))
-        await message.reply_html(WEB_UNAVAILABLE)
+        await request.reply_html(WEB_UNAVAILABLE)
         return
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
-    await message.reply_html(
+    await request.reply_html(
         f'<a href="{escape(link, quote=True)}">Open the moderators\' inbox</a> — this link works once, '
         f"for the next {minutes} minutes, and only for you."
     )
@@ -212,6 +259,6 @@ def _row_count(context: ContextTypes.DEFAULT_TYPE) -> int:
     return DEFAULT_ROWS
 
 
-async def _send_listing(message: Message, title: str, rows: list[LoggedQuery]) -> None:
+async def _send_listing(request: ModeratorRequest, title: str, rows: list[LoggedQuery]) -> None:
     for page in listing_pages(title, rows):
-        await message.reply_html(page)
+        await request.reply_html(page)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from telegram.ext import ContextTypes
 
@@ -16,11 +21,21 @@ from retrieval.engine import AnswerEngine
 SERVICES_KEY = "quotebot"
 # How long a reader or moderator waits on the log database before being told the change happens later.
 LOG_WAIT_SECONDS = 5.0
+T = TypeVar("T")
+
+
+def engine_pool() -> ThreadPoolExecutor:
+    """One thread per core for engine work, so a slow question never stalls the event loop."""
+    return ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="quotebot-engine")
 
 
 @dataclass(slots=True)
 class BotServices:
-    """One instance per running bot."""
+    """One instance per running bot.
+
+    The engine may be replaced while the bot runs (a corpus reload), so handlers read
+    `engine` when they use it and never keep it.
+    """
 
     engine: AnswerEngine
     query_log: QueryLog
@@ -33,10 +48,15 @@ class BotServices:
     web_url: str = "http://127.0.0.1:8090"
     # Replaces `engine` when the corpus folder changes; None when nothing reloads (tests, benchmarks).
     reloader: CorpusReloader | None = None
+    pool: ThreadPoolExecutor = field(default_factory=engine_pool)
 
-    def reader(self, user_id: int) -> str:
-        """The reader's pseudonym: the only form in which a Telegram user id reaches the log."""
-        return self.query_log.pseudonyms.of(user_id)
+    def reader(self, sender: int) -> str:
+        """The sender's pseudonym: the only form in which a Telegram id reaches the log."""
+        return self.query_log.pseudonyms.of(sender)
+
+    async def off_loop(self, work: Callable[..., T], *args: object) -> T:
+        """Run engine work (asking, More) in the pool, so the event loop keeps serving other chats."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:

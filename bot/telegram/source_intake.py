@@ -9,64 +9,62 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from html import escape
+from typing import Any
 
-from telegram import Message, Update
-from telegram.constants import ChatType
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.answers.added import added_summary
 from bot.telegram import handlers
 from bot.telegram.addressing import command_argument
-from bot.telegram.moderation import moderators_only
+from bot.telegram.moderation import ModeratorRequest, moderators_only, moderators_only_in_private
 from bot.telegram.services import services
 from corpus.fetch import MAX_SOURCE_BYTES, FetchError, fetch
 from corpus.intake import Added, AddRefused, add_source
 
 logger = logging.getLogger(__name__)
 ADD_USAGE = "Send me a file (HTML, Markdown, PDF, text or a feed), or <code>/add https://…</code> with a page's URL."
-PRIVATE_ONLY = "Please add sources in a private chat with me, not in a group."
 NO_RELOAD = "This bot was started without a corpus folder it can reload."
 
 
 @moderators_only
-async def reload_command(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload_command(request: ModeratorRequest, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reload: read the corpus folder again now and say what changed."""
     reloader = services(context).reloader
     if reloader is None:
-        await message.reply_html(NO_RELOAD)
+        await request.reply_html(NO_RELOAD)
         return
     outcome = await asyncio.to_thread(reloader.reload_now)
-    await message.reply_html(escape(outcome.summary()))
+    await request.reply_html(escape(outcome.summary()))
 
 
-@moderators_only
-async def add_command(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
+@moderators_only_in_private
+async def add_command(request: ModeratorRequest, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/add URL: fetch a page into the corpus folder (private chat only)."""
-    if message.chat.type != ChatType.PRIVATE:
-        await message.reply_html(PRIVATE_ONLY)
-        return
-    url = command_argument(message)
+    url = command_argument(request.message)
     if not url:
-        await message.reply_html(ADD_USAGE)
+        await request.reply_html(ADD_USAGE)
         return
     try:
         fetched = await asyncio.to_thread(fetch, url)
     except FetchError as error:
-        await message.reply_html(f"Not added: {escape(str(error))}")
+        await request.reply_html(f"Not added: {escape(str(error))}")
         return
-    await _add(message, context, fetched.name, fetched.raw, fetched.url)
+    await _add(request.reply_html, context, fetched.name, fetched.raw, fetched.url)
 
 
 async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A file in a private chat: a moderator's becomes a source; anyone else gets the usual hint."""
+    """A file in a private chat: a moderator's becomes a source; anyone else's caption is a question, or
+    they get the usual hint."""
     message, user = update.effective_message, update.effective_user
     if message is None:
         return
     bot_services = services(context)
     if message.document is None or user is None or user.id not in bot_services.moderator_ids:
-        await handlers.not_text(update, context)
+        await (handlers.private_text if message.caption else handlers.not_text)(update, context)
         return
     name = message.document.file_name or "upload"
     if (message.document.file_size or 0) > MAX_SOURCE_BYTES:
@@ -79,16 +77,22 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.warning("could not download a moderator's file from Telegram: %s", error)
         await message.reply_html("Not added: Telegram would not give me the file. Please try again.")
         return
-    await _add(message, context, name, raw, None)
+    await _add(message.reply_html, context, name, raw, None)
 
 
-async def _add(message: Message, context: ContextTypes.DEFAULT_TYPE, name: str, raw: bytes, url: str | None) -> None:
+async def _add(
+    reply_html: Callable[[str], Awaitable[Any]],
+    context: ContextTypes.DEFAULT_TYPE,
+    name: str,
+    raw: bytes,
+    url: str | None,
+) -> None:
     bot_services = services(context)
     try:
         added: Added = await asyncio.to_thread(add_source, bot_services.engine.corpus, name, raw, url)
     except (AddRefused, OSError) as error:
-        await message.reply_html(f"Not added: {escape(str(error))}")
+        await reply_html(f"Not added: {escape(str(error))}")
         return
     if bot_services.reloader is not None:
         await asyncio.to_thread(bot_services.reloader.reload_now)
-    await message.reply_html(f"<pre>{escape(added_summary(added))}</pre>")
+    await reply_html(f"<pre>{escape(added_summary(added))}</pre>")
