@@ -29,7 +29,8 @@ COPY seeds /app/seeds
 ENV PATH=/opt/quotebot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     QUOTEBOT_CORPUS=/app/seeds \
-    QUOTEBOT_DATA_DIR=/data
+    QUOTEBOT_DATA_DIR=/data \
+    QUOTEBOT_METRICS_HOST=0.0.0.0
 WORKDIR /app
 # The search index ships with the image, so a container answers without indexing at start. It is built by
 # the user the container runs as, so that user can read it (quotebot writes its index files private).

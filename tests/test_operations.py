@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import resource
 import signal
+import stat
 from pathlib import Path
 
 import httpx
@@ -13,12 +14,13 @@ import pytest
 from bot.ops.health import start_health_server
 from bot.ops.metrics import Metrics
 from bot.ops.runtime import health_report
-from bot.querylog import QueryLog, WriterTuning
+from bot.querylog import LogSettings, QueryLog, WriterTuning
+from bot.querylog.database_url import default_sqlite_url
 from bot.telegram.app import Webhook
 from retrieval.engine import AnswerEngine
 from tests.cli_runner import run_quotebot
 from tests.conftest import CARD_ANSWER, CARD_QUESTION
-from tests.querylog_helpers import free_port, make_record, pg_url, settings_for
+from tests.querylog_helpers import FAST, free_port, make_record, pg_url, settings_for
 from tests.telegram_bot import running_quotebot
 from tests.telegram_emulator import TelegramEmulator
 from tests.test_telegram_run import start_quotebot
@@ -97,11 +99,12 @@ async def test_health_and_metrics_of_a_running_bot(emulator: TelegramEmulator, t
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             health = await client.get("/healthz")
             metrics = (await client.get("/metrics")).text
+        elsewhere_on_loopback = await answers("127.0.0.2", port)
         probe = run_quotebot("healthcheck", env={"QUOTEBOT_METRICS_PORT": str(port)})
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=10)
-    assert health.status_code == 200
+    assert health.status_code == 200 and not elsewhere_on_loopback
     assert probe.returncode == 0 and '"status": "ok"' in probe.stdout
     stopped = run_quotebot("healthcheck", env={"QUOTEBOT_METRICS_PORT": str(port)})
     assert stopped.returncode == 1 and "no health endpoint" in stopped.stderr
@@ -120,6 +123,67 @@ async def test_health_and_metrics_of_a_running_bot(emulator: TelegramEmulator, t
     assert {"time", "level", "logger", "message"} <= set(lines[0])
     assert any("polling as @quotebot_test_bot" in line["message"] for line in lines)
     assert emulator.token not in stderr
+
+
+async def answers(host: str, port: int) -> bool:
+    """Whether an HTTP server answers on host:port (127.0.0.2 reaches a server bound to 0.0.0.0, not 127.0.0.1)."""
+    try:
+        async with httpx.AsyncClient() as client:
+            await client.get(f"http://{host}:{port}/healthz")
+    except httpx.ConnectError:
+        return False
+    return True
+
+
+async def test_the_health_port_listens_on_every_interface_only_when_told(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    port = free_port()
+    process = start_quotebot(emulator, tmp_path, QUOTEBOT_METRICS_PORT=str(port), QUOTEBOT_METRICS_HOST="0.0.0.0")
+    try:
+        emulator.wait_for_sync("setMyCommands", timeout=30)
+        reachable = await answers("127.0.0.2", port)
+        probe = run_quotebot(
+            "healthcheck", env={"QUOTEBOT_METRICS_PORT": str(port), "QUOTEBOT_METRICS_HOST": "0.0.0.0"}
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+    assert reachable and probe.returncode == 0
+
+
+async def test_every_secret_the_bot_holds_is_redacted_even_a_generated_log_secret(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    secret = "f00dcafe" * 8
+    data_dir = tmp_path / f"data-{secret}"
+    data_dir.mkdir()
+    (data_dir / "querylog-secret").write_text(secret)
+    unreachable = pg_url("test", port=free_port())
+    process = start_quotebot(emulator, data_dir, DATABASE_URL=unreachable)
+    try:
+        emulator.wait_for_sync("setMyCommands", timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    assert "records wait in" in stderr and "[REDACTED]" in stderr
+    assert secret not in stderr
+
+
+async def test_the_data_folder_and_the_sqlite_log_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    log = await QueryLog.start(LogSettings(data_dir, default_sqlite_url(data_dir), 90, None), FAST)
+    try:
+        log.submit(make_record(1, "private question"))
+        await log.flush()
+        files = {path.name: stat.S_IMODE(path.stat().st_mode) for path in data_dir.iterdir()}
+    finally:
+        await log.close()
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    assert files["querylog-journal"] == 0o700
+    sqlite_files = {name: mode for name, mode in files.items() if name.startswith("querylog.sqlite3")}
+    assert set(sqlite_files) == {"querylog.sqlite3", "querylog.sqlite3-wal", "querylog.sqlite3-shm"}
+    assert set(sqlite_files.values()) == {0o600} and files["querylog-secret"] == 0o600
 
 
 async def test_telegram_api_errors_are_counted_by_kind(

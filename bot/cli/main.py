@@ -156,7 +156,7 @@ def _run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `quotebot ask` and `chat` start faster without Telegram and SQLAlchemy.
     from telegram.error import InvalidToken
 
-    from bot.ops.runtime import run_bot
+    from bot.ops.runtime import held_secrets, run_bot
     from bot.querylog.database_url import InvalidDatabaseURL
     from bot.querylog.migrations import SchemaTooNew
     from bot.querylog.settings import InvalidSetting, settings_from_env
@@ -164,15 +164,18 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         settings = Settings.from_env(corpus=args.corpus)
-        token = settings.require_token()
+        settings.require_token()
         webhook = (
             Webhook(*settings.require_webhook(), port=settings.port) if args.webhook or settings.webhook_url else None
         )
         log_settings = settings_from_env()
     except (SettingsError, InvalidSetting, InvalidDatabaseURL) as error:
         raise CommandError(str(error), EXIT_USAGE) from None
-    secrets = [token, settings.webhook_secret, log_settings.secret, log_settings.database_url.password]
-    configure_logging(secrets=[s for s in secrets if s], log_format=settings.log_format)
+    try:
+        secrets = held_secrets(settings, log_settings)
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot read the query log's secret: {error}") from None
+    configure_logging(secrets=secrets, log_format=settings.log_format)
     engine = _engine(args.corpus)
     try:
         run_bot(settings, log_settings, engine, webhook)
@@ -204,13 +207,14 @@ def _web(args: argparse.Namespace) -> int:
 
 def _healthcheck(args: argparse.Namespace) -> int:
     try:
-        port = Settings.from_env().metrics_port
+        settings = Settings.from_env()
     except SettingsError as error:
         raise CommandError(str(error), EXIT_USAGE) from None
+    port = settings.metrics_port
     if not port:
         raise CommandError("QUOTEBOT_METRICS_PORT is 0, so there is no health endpoint to ask", EXIT_USAGE)
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+        with urllib.request.urlopen(f"{settings.metrics_url}/healthz", timeout=5) as response:
             print(response.read().decode())
     except urllib.error.HTTPError as error:
         raise CommandError(f"unhealthy: {error.read().decode()}") from None

@@ -12,13 +12,13 @@ from bot.ops.metrics import Metrics
 from bot.ops.reload import CorpusReloader
 from bot.ops.settings import Settings
 from bot.querylog import LogSettings, QueryLog
+from bot.querylog.pseudonym import load_or_create_secret
 from bot.querylog.taught_sync import TaughtSync
 from bot.telegram.app import Webhook, build_application, serve_until_stopped
 from bot.telegram.services import SERVICES_KEY, BotServices
 from retrieval.engine import AnswerEngine
 
 logger = logging.getLogger(__name__)
-HEALTH_LISTEN = "0.0.0.0"
 
 
 def run_bot(settings: Settings, log_settings: LogSettings, engine: AnswerEngine, webhook: Webhook | None) -> None:
@@ -52,9 +52,9 @@ async def _serve(settings: Settings, log_settings: LogSettings, engine: AnswerEn
     health = None
     if settings.metrics_port:
         health = start_health_server(
-            metrics, lambda: health_report(bot_services.engine, query_log), settings.metrics_port, HEALTH_LISTEN
+            metrics, lambda: health_report(bot_services.engine, query_log), settings.metrics_port, settings.metrics_host
         )
-        logger.info("health and metrics on port %d (/healthz, /metrics)", settings.metrics_port)
+        logger.info("health and metrics on %s (/healthz, /metrics)", settings.metrics_url)
     try:
         await serve_until_stopped(application, stop, webhook)
     finally:
@@ -63,6 +63,25 @@ async def _serve(settings: Settings, log_settings: LogSettings, engine: AnswerEn
         bot_services.reloader.stop()
         await lessons.stop()
         await query_log.close()
+
+
+def held_secrets(settings: Settings, log_settings: LogSettings) -> list[str]:
+    """Every secret this process holds, for the log formatter to blank out wherever it appears.
+
+    The log secret is read (or generated) here, as the query log will, so a generated one is on
+    the list too.
+    """
+    url = log_settings.database_url
+    query_password = url.query.get("password")
+    held = [
+        settings.token,
+        (settings.token or "").partition(":")[2],
+        settings.webhook_secret,
+        load_or_create_secret(log_settings.data_dir, log_settings.secret).decode(),
+        url.password,
+        query_password if isinstance(query_password, str) else None,
+    ]
+    return [secret for secret in held if secret]
 
 
 def health_report(engine: AnswerEngine, query_log: QueryLog) -> HealthReport:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 _REPOSITORY_SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 _TOKEN_SHAPE = re.compile(r"\A\d{1,20}:[A-Za-z0-9_-]{30,100}\Z")
 _WEBHOOK_SECRET_SHAPE = re.compile(r"\A[A-Za-z0-9_-]{1,256}\Z")
+_HOST_SHAPE = re.compile(r"\A[A-Za-z0-9.:_-]{1,253}\Z")
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 
 
@@ -31,6 +32,7 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     port: int = 8080
     metrics_port: int = 9090
+    metrics_host: str = "127.0.0.1"
     log_format: str = "text"
     moderator_ids: frozenset[int] = frozenset()
     web_host: str = "127.0.0.1"
@@ -52,6 +54,7 @@ class Settings:
             webhook_secret=environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
             port=_port(environ, "PORT", 8080),
             metrics_port=_port(environ, "QUOTEBOT_METRICS_PORT", 9090),
+            metrics_host=_host(environ, "QUOTEBOT_METRICS_HOST", "127.0.0.1"),
             log_format=_choice(environ, "QUOTEBOT_LOG_FORMAT", ("text", "json")),
             moderator_ids=_user_ids(environ, "MODERATOR_IDS"),
             web_host=environ.get("QUOTEBOT_WEB_HOST", "").strip() or "127.0.0.1",
@@ -60,6 +63,12 @@ class Settings:
             web_session_hours=_positive_int(environ, "QUOTEBOT_WEB_SESSION_HOURS", 12),
             watch_corpus=_choice(environ, "QUOTEBOT_WATCH", ("on", "off")) == "on",
         )
+
+    @property
+    def metrics_url(self) -> str:
+        """Where `quotebot healthcheck` finds /healthz: a wildcard listen address is reached on loopback."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.metrics_host, self.metrics_host)
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.metrics_port}"
 
     def require_token(self) -> str:
         """The token, checked for Telegram's `<bot id>:<secret>` shape without ever echoing it."""
@@ -121,6 +130,13 @@ def _web_url(environ: Mapping[str, str], port: int) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or parts.fragment:
         raise SettingsError("QUOTEBOT_WEB_URL must be an http(s) origin without a path, like https://inbox.example.org")
+    return raw
+
+
+def _host(environ: Mapping[str, str], name: str, default: str) -> str:
+    raw = environ.get(name, "").strip() or default
+    if not _HOST_SHAPE.match(raw):
+        raise SettingsError(f"{name} must be a host name or IP address to listen on, got {raw!r}")
     return raw
 
 

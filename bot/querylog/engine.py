@@ -1,6 +1,7 @@
 """Async engines for the query log, with the per-database settings the log relies on."""
 
 import contextlib
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,19 @@ def _make_sqlite_transactions_real(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_private_sqlite_file(url: URL) -> None:
+    """Create a SQLite log file (and its folder) readable by this user only, before SQLite opens it.
+
+    SQLite gives the WAL and shared-memory files the main file's permissions, so all three are
+    0600; a folder this creates is 0700. An existing file keeps the mode its operator gave it.
+    """
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return
+    path = Path(url.database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def create_log_engine(url: URL, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> AsyncEngine:

@@ -43,7 +43,7 @@ def load_or_create_secret(data_dir: Path, env_secret: str | None) -> bytes:
     """
     if env_secret:
         return env_secret.encode()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = data_dir / SECRET_FILE_NAME
     if not path.exists():
         temporary = data_dir / f".{SECRET_FILE_NAME}.{secrets.token_hex(8)}"

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.querylog import reads
 from bot.querylog.database_url import describe_error
-from bot.querylog.engine import create_log_engine
+from bot.querylog.engine import create_log_engine, create_private_sqlite_file
 from bot.querylog.journal import JOURNAL_DIR_NAME, Journal, read_ops
 from bot.querylog.migrations import SchemaTooNew, migrate
 from bot.querylog.ops import (
@@ -101,7 +101,8 @@ class QueryLog:
         An unreachable database does not stop the bot from starting: records wait in the journal.
         """
         settings = settings or settings_from_env()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        create_private_sqlite_file(settings.database_url)
         pseudonyms = ReaderPseudonyms(load_or_create_secret(settings.data_dir, settings.secret))
         journal = Journal(settings.data_dir / JOURNAL_DIR_NAME)
         journal.open()
