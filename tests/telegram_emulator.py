@@ -20,13 +20,14 @@ import asyncio
 import contextlib
 import itertools
 import json
+import random
 import re
 import signal
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -125,6 +126,10 @@ class TelegramEmulator:
         self._returned_calls: set[int] = set()
         self._returned_deliveries: set[int] = set()
         self._faults: dict[str, deque[_Fault]] = {}
+        self._random_faults: tuple[set[str], float, random.Random] = (set(), 0.0, random.Random())
+        self._partitioned = False
+        self._partitions = 0
+        self._outage = False
         self._chat_instances = itertools.count(1)
         self._inline_messages: dict[str, dict[str, Any]] = {}
         self._host = host
@@ -479,6 +484,41 @@ class TelegramEmulator:
         """Close the connection of the next ``times`` calls of ``method`` without answering."""
         self._plan(method, _Fault(None), times)
 
+    def inject_faults(self, methods: tuple[str, ...], rate: float, seed: int = 0) -> None:
+        """From now on a share ``rate`` of the calls of ``methods`` fail before anything is done, drawn
+        from a seeded generator: 502 Bad Gateway, 500, a dropped connection, or 429 with retry_after 1."""
+        names = {self._method_names[method.lower()] for method in methods}
+        with self._state:
+            self._random_faults = (names, rate, random.Random(seed))
+
+    @contextlib.contextmanager
+    def partition(self) -> Iterator[None]:
+        """Cut the bot off from Telegram for the block: its requests (a long poll already waiting
+        included) reach nothing and get no answer; when the block ends they are dropped unprocessed,
+        as requests into a dead network are. Requests answered before the cut keep their answers."""
+        with self._state:
+            self._partitioned = True
+            self._partitions += 1
+            self._delivery.hold = True
+        try:
+            yield
+        finally:
+            with self._state:
+                self._partitioned = False
+                self._delivery.hold = False
+                self._state.notify_all()
+
+    @contextlib.contextmanager
+    def outage(self) -> Iterator[None]:
+        """The Bot API goes away for the block: every request's connection is closed unanswered."""
+        with self._state:
+            self._outage = True
+        try:
+            yield
+        finally:
+            with self._state:
+                self._outage = False
+
     # Serving.
 
     def download(self, path: str) -> bytes | None:
@@ -511,8 +551,10 @@ class TelegramEmulator:
         except Exception as error:  # an emulator bug: answer it visibly instead of hanging up
             failure = f"Internal Server Error: telegram_emulator failed: {error!r}"
             answer = 500, ApiError(500, failure).response()
-        status, response = answer if answer is not None else (None, None)
         with self._state:
+            if self._outage:
+                answer = None
+            status, response = answer if answer is not None else (None, None)
             self._calls.append(RecordedCall(method, params, status, response))
             self._state.notify_all()
         return answer
@@ -523,11 +565,25 @@ class TelegramEmulator:
         if method not in self._methods:
             raise ApiError(404, "Not Found")
         with self._state:
+            if self._partitioned:
+                while self._partitioned:
+                    self._state.wait()
+                raise _Dropped
+            if self._outage:
+                raise _Dropped
             planned = self._faults.get(method)
             if planned:
                 fault = planned.popleft()
                 raise _Dropped if fault.error is None else fault.error
-            return self._methods[method](params)
+            names, rate, draw = self._random_faults
+            if method in names and draw.random() < rate:
+                error = draw.choice(_RANDOM_FAULTS)
+                raise _Dropped if error is None else error
+            partitions = self._partitions
+            result = self._methods[method](params)
+            if self._partitions != partitions:
+                raise _Dropped
+            return result
 
     def _plan(self, method: str, fault: _Fault, times: int) -> None:
         name = self._method_names.get(method.lower())
@@ -602,6 +658,14 @@ class TelegramEmulator:
 
 class _Dropped(Exception):
     """A planned fault: the connection closes without an answer."""
+
+
+_RANDOM_FAULTS: tuple[ApiError | None, ...] = (
+    ApiError(502, "Bad Gateway"),
+    ApiError(500, "Internal Server Error"),
+    None,
+    ApiError(429, "Too Many Requests: retry after 1", 1),
+)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -429,6 +429,41 @@ async def test_a_dropped_connection_is_a_network_error_for_the_bot(bot: Bot, emu
     assert emulator.sent_messages() == []
 
 
+async def test_random_faults_fail_calls_before_anything_is_done(bot: Bot, emulator: TelegramEmulator) -> None:
+    emulator.send_text("hello")
+    emulator.inject_faults(("sendMessage",), rate=1.0, seed=3)
+
+    for _ in range(8):
+        with pytest.raises((NetworkError, RetryAfter)):
+            await bot.send_message(DEFAULT_USER_ID, "lost")
+
+    assert {call.status for call in emulator.calls if call.method == "sendMessage"} <= {502, 500, 429, None}
+    assert emulator.sent_messages() == []
+    assert (await bot.get_me()).username == "quotebot_test_bot"
+
+
+async def test_a_partition_holds_requests_and_drops_them_unprocessed(bot: Bot, emulator: TelegramEmulator) -> None:
+    emulator.send_text("hello")
+    with emulator.partition():
+        sending = asyncio.create_task(bot.send_message(DEFAULT_USER_ID, "held"))
+        polling = asyncio.create_task(bot.get_updates(offset=-1, timeout=1))
+        await asyncio.sleep(1.5)
+        assert not sending.done() and not polling.done()
+        emulator.send_text("arrives during the partition")
+    with pytest.raises(NetworkError):
+        await sending
+    with pytest.raises(NetworkError):
+        await polling
+    assert emulator.sent_messages() == []
+    assert len(await bot.get_updates()) == 2
+
+
+async def test_an_outage_drops_every_request(bot: Bot, emulator: TelegramEmulator) -> None:
+    with emulator.outage(), pytest.raises(NetworkError):
+        await bot.get_me()
+    assert (await bot.get_me()).is_bot
+
+
 async def test_polling_recovers_after_a_502_on_get_updates(emulator: TelegramEmulator) -> None:
     emulator.fail_next("getUpdates", status=502, description="Bad Gateway")
     application = build_application(emulator)

@@ -77,6 +77,8 @@ class UpdateDelivery:
         self._deliveries: list[WebhookDelivery] = []
         self._last_error: tuple[int, str] | None = None
         self._closed = False
+        # While set (a network partition), a waiting long poll does not return, whatever arrives.
+        self.hold = False
         self._worker = threading.Thread(target=self._deliver_forever, name="telegram-emulator-webhook", daemon=True)
         self._worker.start()
 
@@ -139,9 +141,9 @@ class UpdateDelivery:
         try:
             while ticket not in self._terminated:
                 remaining = deadline - time.monotonic()
-                if self._pending or self._closed or remaining <= 0:
+                if (self._pending or self._closed or remaining <= 0) and not self.hold:
                     return self._pending[:limit]
-                self._condition.wait(remaining)
+                self._condition.wait(remaining if remaining > 0 else None)
             raise ApiError(409, self._terminated.pop(ticket))
         finally:
             if self._poller is ticket:
