@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 
 from telegram.ext import Application
 
@@ -45,11 +48,31 @@ async def running_quotebot(
     query_log: QueryLog,
     settings: Settings | None = None,
     webhook: Webhook | None = None,
+    data_dir: Path | None = None,
 ) -> AsyncIterator[Application]:
-    """Start the bot, wait until it listens for updates, and stop it cleanly afterwards."""
+    """Start the bot, wait until it listens for updates, and stop it cleanly afterwards.
+
+    Its intake journal goes in `data_dir`, else in a folder of its own that goes with it. The
+    check for another poller (a second of waiting) is skipped: tests of it run `quotebot run`.
+    """
+    with contextlib.ExitStack() as cleanup:
+        intake_dir = data_dir or Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
+        async with _serving(emulator, engine, query_log, settings, webhook, intake_dir) as application:
+            yield application
+
+
+@asynccontextmanager
+async def _serving(
+    emulator: TelegramEmulator,
+    engine: AnswerEngine,
+    query_log: QueryLog,
+    settings: Settings | None,
+    webhook: Webhook | None,
+    data_dir: Path,
+) -> AsyncIterator[Application]:
     application = build_application(settings or bot_settings(emulator), engine, query_log, Metrics())
     stop = asyncio.Event()
-    task = asyncio.create_task(serve_until_stopped(application, stop, webhook))
+    task = asyncio.create_task(serve_until_stopped(application, stop, data_dir, webhook, check_alone=False))
     await emulator.wait_for("setMyCommands")
     if webhook is None:
         await emulator.wait_for_long_poll()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import resource
 import signal
@@ -17,7 +18,9 @@ from bot.ops.runtime import health_report
 from bot.querylog import LogSettings, QueryLog, WriterTuning
 from bot.querylog.database_url import default_sqlite_url
 from bot.telegram.app import Webhook
+from bot.telegram.reachability import TelegramReachability
 from retrieval.engine import AnswerEngine
+from tests.bot_process import BotProcess
 from tests.cli_runner import run_quotebot
 from tests.conftest import CARD_ANSWER, CARD_QUESTION
 from tests.querylog_helpers import FAST, free_port, make_record, pg_url, settings_for
@@ -113,6 +116,7 @@ async def test_health_and_metrics_of_a_running_bot(emulator: TelegramEmulator, t
         "passages": 11,
         "log_pending": health.json()["log_pending"],
         "log_accepting": True,
+        "telegram": "ok",
     }
     assert 'quotebot_questions_total{answered="true",channel="private"} 1.0' in metrics
     assert 'quotebot_questions_total{answered="false",channel="private"} 1.0' in metrics
@@ -186,6 +190,38 @@ async def test_the_data_folder_and_the_sqlite_log_are_readable_by_their_owner_on
     assert set(sqlite_files.values()) == {0o600} and files["querylog-secret"] == 0o600
 
 
+async def health_when(client: httpx.AsyncClient, status: int) -> httpx.Response:
+    """/healthz once it answers `status` (within 30 s)."""
+    for _ in range(150):
+        response = await client.get("/healthz")
+        if response.status_code == status:
+            return response
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"/healthz never answered {status}: {response.text}")
+
+
+async def test_healthz_says_when_telegram_is_unreachable_and_turns_degraded_after_the_grace_period(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    port = free_port()
+    environment = {"QUOTEBOT_METRICS_PORT": str(port), "QUOTEBOT_TELEGRAM_GRACE": "1"}
+    bot = BotProcess(emulator, tmp_path / "data", tmp_path / "bot.log", **environment)
+    emulator.wait_for_sync("setMyCommands", timeout=30)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        healthy = await health_when(client, 200)
+        with emulator.outage():
+            emulator.send_text(CARD_QUESTION)
+            degraded = await health_when(client, 503)
+            probe = run_quotebot("healthcheck", env=environment)
+        recovered = await health_when(client, 200)
+        answer = await emulator.wait_for("sendMessage", timeout=30)
+    bot.terminate()
+    assert healthy.json()["telegram"] == "ok" and recovered.json()["telegram"] == "ok"
+    assert degraded.json()["status"] == "degraded" and degraded.json()["telegram"].startswith("unreachable since 20")
+    assert probe.returncode == 1 and "degraded" in probe.stderr
+    assert CARD_ANSWER in answer.result["text"]
+
+
 async def test_telegram_api_errors_are_counted_by_kind(
     emulator: TelegramEmulator, engine: AnswerEngine, sqlite_log: QueryLog
 ) -> None:
@@ -207,7 +243,8 @@ async def test_healthz_is_503_when_the_log_can_no_longer_keep_records(engine: An
     tuning = WriterTuning(memory_limit=2, first_retry_delay=0.05, max_retry_delay=0.1)
     log = await QueryLog.start(settings_for(unreachable, tmp_path / "data"), tuning)
     port = free_port()
-    server = start_health_server(Metrics(), lambda: health_report(engine, log), port, "127.0.0.1")
+    check = lambda: health_report(engine, log, TelegramReachability(), 120)  # noqa: E731
+    server = start_health_server(Metrics(), check, port, "127.0.0.1")
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             log.submit(make_record(1, "buffered on disk"))

@@ -196,6 +196,22 @@ async def test_429_delays_the_reply_instead_of_losing_it(emulator: TelegramEmula
     assert retried.ok and CARD_ANSWER in retried.result["text"]
 
 
+async def test_a_5xx_or_a_dropped_connection_on_send_message_is_retried(
+    emulator: TelegramEmulator, quotebot: Application
+) -> None:
+    emulator.fail_next("sendMessage", status=502, description="Bad Gateway")
+    emulator.fail_next("sendMessage", status=500, description="Internal Server Error")
+    emulator.drop_next("sendMessage")
+    emulator.send_text(CARD_QUESTION)
+    failed = [await emulator.wait_for("sendMessage") for _ in range(3)]
+    reply = await emulator.wait_for("sendMessage", timeout=15)
+    assert [call.status for call in failed] == [502, 500, None]
+    assert reply.ok and CARD_ANSWER in reply.result["text"]
+    emulator.send_text("/sources")
+    await emulator.wait_for("sendMessage")
+    assert len(emulator.sent_messages()) == 2
+
+
 async def test_polling_recovers_after_a_502_on_get_updates(emulator: TelegramEmulator, quotebot: Application) -> None:
     emulator.fail_next("getUpdates", status=502, description="Bad Gateway", times=2)
     emulator.drop_next("getUpdates")

@@ -213,6 +213,20 @@ async def test_inline_scrolling_returns_the_next_page_and_logs_nothing_new(
     assert [row.question for row in await sqlite_log.recent()] == [BROAD_QUESTION]
 
 
+async def test_an_update_python_telegram_bot_cannot_parse_is_skipped_and_never_logged(
+    emulator: TelegramEmulator, quotebot: Application, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = emulator.send_poll("Which secret poll?", older_server=True, first_name="Zoé Secretname")
+    emulator.send_text(CARD_QUESTION)
+    reply = await emulator.wait_for("sendMessage", timeout=10)
+    metrics = quotebot.bot_data["quotebot"].metrics.exposition().decode()
+    assert CARD_ANSWER in reply.result["text"]
+    assert 'quotebot_updates_skipped_total{reason="unparseable"} 1.0' in metrics
+    assert f"skipping update {bad['update_id']}" in caplog.text
+    assert "Secretname" not in caplog.text and "secret poll" not in caplog.text
+    assert [call.params.get("offset") for call in calls(emulator, "getUpdates")].count(bad["update_id"]) <= 1
+
+
 class SlowEngine(AnswerEngine):
     """The real engine, except that one question takes as long as the test says (up to 5 s)."""
 

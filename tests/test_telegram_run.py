@@ -13,6 +13,7 @@ from telegram import Bot
 from telegram.error import Conflict
 
 from bot.querylog import QueryLog, settings_from_env
+from tests.bot_process import BotProcess, wait_until
 from tests.cli_runner import QUOTEBOT, run_quotebot
 from tests.conftest import CARD_ANSWER, CARD_QUESTION, REPOSITORY
 from tests.telegram_emulator import TelegramEmulator
@@ -97,6 +98,38 @@ async def test_second_poller_fails_with_a_clear_message(emulator: TelegramEmulat
     assert process.returncode == 1
     assert "already polling with this token" in stderr and "webhook" in stderr
     assert "Traceback" not in stderr
+
+
+async def test_a_second_quotebot_on_the_same_token_exits_and_the_first_keeps_answering(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    first = BotProcess(emulator, tmp_path / "first", tmp_path / "first.log")
+    emulator.wait_for_sync("setMyCommands", timeout=30)
+    await emulator.wait_for_long_poll(timeout=30)
+    second = BotProcess(emulator, tmp_path / "second", tmp_path / "second.log")
+    second.process.wait(timeout=30)
+    emulator.send_text(CARD_QUESTION)
+    answer = await emulator.wait_for("sendMessage", timeout=30)
+    first.terminate()
+    assert second.process.returncode == 1 and first.process.returncode == 0
+    assert "already polling with this token" in second.log() and "Traceback" not in second.log()
+    assert CARD_ANSWER in answer.result["text"]
+    assert "another poller uses this token too" in first.log()
+
+
+async def test_sigterm_after_the_bot_api_went_away_prints_one_line(emulator: TelegramEmulator, tmp_path: Path) -> None:
+    bot = BotProcess(emulator, tmp_path / "data", tmp_path / "bot.log")
+    emulator.wait_for_sync("setMyCommands", timeout=30)
+    emulator.send_text(CARD_QUESTION)
+    await emulator.wait_for("sendMessage", timeout=30)
+    with emulator.outage():
+        emulator.send_text(CARD_QUESTION)
+        wait_until(lambda: "getUpdates failed" in bot.log(), 30, "the failed poll to be logged")
+        stopping = bot.log_size()
+        bot.terminate()
+    [line] = bot.log(stopping).splitlines()
+    assert "stopped while the Telegram Bot API was unreachable" in line
+    assert bot.process.returncode == 0 and "Traceback" not in bot.log()
 
 
 async def test_a_question_answered_just_before_sigkill_is_loaded_on_the_next_start(

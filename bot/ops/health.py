@@ -15,10 +15,12 @@ from bot.ops.metrics import Metrics
 
 @dataclass(frozen=True, slots=True)
 class HealthReport:
-    """Healthy when the corpus is indexed and the query log can take records (written or buffered)."""
+    """Healthy when the corpus is indexed and the query log can take records (written or buffered);
+    `status` says why not ("unhealthy", or "degraded" while Telegram is out of reach)."""
 
     healthy: bool
     details: dict[str, Any] = field(default_factory=dict)
+    status: str = ""
 
 
 class _Healthz(RequestHandler):
@@ -29,7 +31,8 @@ class _Healthz(RequestHandler):
         report = self._check()
         self.set_status(200 if report.healthy else 503)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"status": "ok" if report.healthy else "unhealthy", **report.details}))
+        status = report.status or ("ok" if report.healthy else "unhealthy")
+        self.finish(json.dumps({"status": status, **report.details}))
 
 
 class _Metrics(RequestHandler):

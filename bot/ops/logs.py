@@ -46,10 +46,12 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 
 def configure_logging(secrets: Iterable[str], log_format: str = "text", level: int = logging.INFO) -> None:
-    """Log to stderr; httpx's per-request lines (they carry the token in the URL) are quieted."""
+    """Log to stderr; httpx's per-request lines (they carry the token in the URL) and python-telegram-bot's
+    started/stopping lines are quieted: quotebot says itself when it polls and when it stopped."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(secrets) if log_format == "json" else RedactingFormatter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("telegram.ext.Application").setLevel(logging.WARNING)

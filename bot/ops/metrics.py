@@ -34,6 +34,17 @@ class Metrics:
             registry=self.registry,
         )
         self.corpus_passages = Gauge("quotebot_corpus_passages", "Passages in the search index", registry=self.registry)
+        self.skipped_updates = Counter(
+            "quotebot_updates_skipped",
+            "Updates from Telegram not handled: unparseable, malformed, or a duplicate of one already received",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.journaled_updates = Gauge(
+            "quotebot_updates_journaled",
+            "Updates received and not yet answered (in the intake journal)",
+            registry=self.registry,
+        )
 
     def observe_question(self, channel: str, answered: bool, seconds: float) -> None:
         self.questions.labels(channel=channel, answered=str(answered).lower()).inc()
@@ -41,6 +52,9 @@ class Metrics:
 
     def observe_telegram_error(self, error: BaseException) -> None:
         self.telegram_errors.labels(kind=type(error).__name__).inc()
+
+    def observe_skipped_update(self, reason: str) -> None:
+        self.skipped_updates.labels(reason=reason).inc()
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""

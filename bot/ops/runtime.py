@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import UTC, datetime
 
 from bot.ops.engine_build import build_engine
 from bot.ops.health import HealthReport, start_health_server
@@ -15,10 +16,13 @@ from bot.querylog import LogSettings, QueryLog
 from bot.querylog.pseudonym import load_or_create_secret
 from bot.querylog.taught_sync import TaughtSync
 from bot.telegram.app import Webhook, build_application, serve_until_stopped
+from bot.telegram.reachability import TelegramReachability
 from bot.telegram.services import SERVICES_KEY, BotServices
 from retrieval.engine import AnswerEngine
 
 logger = logging.getLogger(__name__)
+# With the intake's grace (3 s), a stop stays well inside Docker's 10 s; unwritten records wait on disk.
+LOG_CLOSE_SECONDS = 3.0
 
 
 def run_bot(settings: Settings, log_settings: LogSettings, engine: AnswerEngine, webhook: Webhook | None) -> None:
@@ -52,17 +56,22 @@ async def _serve(settings: Settings, log_settings: LogSettings, engine: AnswerEn
     health = None
     if settings.metrics_port:
         health = start_health_server(
-            metrics, lambda: health_report(bot_services.engine, query_log), settings.metrics_port, settings.metrics_host
+            metrics,
+            lambda: health_report(
+                bot_services.engine, query_log, bot_services.reachability, settings.telegram_grace_seconds
+            ),
+            settings.metrics_port,
+            settings.metrics_host,
         )
         logger.info("health and metrics on %s (/healthz, /metrics)", settings.metrics_url)
     try:
-        await serve_until_stopped(application, stop, webhook)
+        await serve_until_stopped(application, stop, log_settings.data_dir, webhook)
     finally:
         if health:
             health.stop()
         bot_services.reloader.stop()
         await lessons.stop()
-        await query_log.close()
+        await query_log.close(timeout=LOG_CLOSE_SECONDS)
 
 
 def held_secrets(settings: Settings, log_settings: LogSettings) -> list[str]:
@@ -84,9 +93,27 @@ def held_secrets(settings: Settings, log_settings: LogSettings) -> list[str]:
     return [secret for secret in held if secret]
 
 
-def health_report(engine: AnswerEngine, query_log: QueryLog) -> HealthReport:
-    """Healthy while the corpus is indexed and the query log still accepts records."""
+def health_report(
+    engine: AnswerEngine,
+    query_log: QueryLog,
+    reachability: TelegramReachability,
+    telegram_grace_seconds: float,
+) -> HealthReport:
+    """Healthy while the corpus is indexed and the query log still accepts records; degraded once
+    the Telegram Bot API has been unreachable for longer than the grace period."""
     passages = len(engine.corpus.passages)
     accepting = query_log.accepting()
-    details = {"passages": passages, "log_pending": query_log.pending_ops(), "log_accepting": accepting}
-    return HealthReport(passages > 0 and accepting, details)
+    details: dict[str, object] = {
+        "passages": passages,
+        "log_pending": query_log.pending_ops(),
+        "log_accepting": accepting,
+    }
+    since = reachability.unreachable_since
+    details["telegram"] = "ok" if since is None else f"unreachable since {_iso(since)}"
+    degraded = reachability.unreachable_for() > telegram_grace_seconds
+    status = "unhealthy" if not (passages > 0 and accepting) else "degraded" if degraded else "ok"
+    return HealthReport(status == "ok", details, status)
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")

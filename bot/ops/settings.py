@@ -33,6 +33,8 @@ class Settings:
     port: int = 8080
     metrics_port: int = 9090
     metrics_host: str = "127.0.0.1"
+    telegram_grace_seconds: int = 120
+    send_rate: int = 30
     log_format: str = "text"
     moderator_ids: frozenset[int] = frozenset()
     web_host: str = "127.0.0.1"
@@ -55,6 +57,8 @@ class Settings:
             port=_port(environ, "PORT", 8080),
             metrics_port=_port(environ, "QUOTEBOT_METRICS_PORT", 9090),
             metrics_host=_host(environ, "QUOTEBOT_METRICS_HOST", "127.0.0.1"),
+            telegram_grace_seconds=_positive_int(environ, "QUOTEBOT_TELEGRAM_GRACE", 120),
+            send_rate=_positive_int(environ, "QUOTEBOT_SEND_RATE", 30),
             log_format=_choice(environ, "QUOTEBOT_LOG_FORMAT", ("text", "json")),
             moderator_ids=_user_ids(environ, "MODERATOR_IDS"),
             web_host=environ.get("QUOTEBOT_WEB_HOST", "").strip() or "127.0.0.1",

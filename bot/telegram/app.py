@@ -1,18 +1,23 @@
-"""Building the python-telegram-bot Application and running it with long polling until a stop signal."""
+"""Building the python-telegram-bot Application and serving it, by long polling or a webhook, until a stop.
+
+python-telegram-bot's Updater confirms updates to Telegram as soon as it has fetched them and
+queues them without bound; quotebot fetches them itself (polling.py, webhook.py) into a journaled,
+bounded intake (intake.py) and hands each to `Application.process_update`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import Conflict, NetworkError, TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -29,9 +34,17 @@ from bot.ops.settings import Settings
 from bot.querylog import QueryLog
 from bot.telegram import handlers, moderation, source_intake
 from bot.telegram.conversations import ConversationStore
+from bot.telegram.intake import UpdateIntake
+from bot.telegram.intake_journal import INTAKE_DIR_NAME, UpdateJournal
+from bot.telegram.polling import Poller, PollingConflict
 from bot.telegram.ratelimit import ReaderRateLimit
+from bot.telegram.reachability import TelegramReachability
+from bot.telegram.retries import RetryingRateLimiter
 from bot.telegram.services import SERVICES_KEY, BotServices
+from bot.telegram.webhook import MAX_CONNECTIONS, Webhook, start_webhook_server
 from retrieval.engine import AnswerEngine
+
+__all__ = ["PollingConflict", "Webhook", "build_application", "serve_until_stopped"]
 
 logger = logging.getLogger(__name__)
 # The Application as ApplicationBuilder().build() makes it: PTB's default bot, context and data types.
@@ -56,29 +69,31 @@ MODERATOR_COMMANDS = {
     "reload": source_intake.reload_command,
     "add": source_intake.add_command,
 }
-# Updates handled at once: one slow question must not hold up every other chat.
-CONCURRENT_UPDATES = 16
-# Long-poll for this many seconds per getUpdates call; stop() interrupts it.
-POLL_TIMEOUT = 10
 MAX_START_DELAY = 30.0
-
-
-class PollingConflict(Exception):
-    """Another process is polling with the same token; Telegram allows exactly one."""
+# At a stop, the updates in hand get this long to be answered; the rest wait in the journal.
+STOP_GRACE_SECONDS = 3.0
+# Conversation writes still on their way get this long at a stop (a database outage must not hold up the exit).
+CONVERSATIONS_CLOSE_SECONDS = 1.0
+# In webhook mode nothing else asks Telegram anything while readers are quiet, so this keeps reachability fresh.
+WEBHOOK_HEARTBEAT_SECONDS = 30.0
 
 
 def build_application(
-    settings: Settings, engine: AnswerEngine, query_log: QueryLog, metrics: Metrics
+    settings: Settings,
+    engine: AnswerEngine,
+    query_log: QueryLog,
+    metrics: Metrics,
 ) -> QuotebotApplication:
     """The Application with every handler registered; nothing is sent to Telegram until it starts."""
+    reachability = TelegramReachability()
     application = (
         ApplicationBuilder()
         .token(settings.require_token())
         .base_url(settings.base_url)
         .base_file_url(file_url(settings.base_url))
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .rate_limiter(RetryingRateLimiter(reachability, settings.send_rate))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .updater(None)
         .build()
     )
     application.bot_data[SERVICES_KEY] = BotServices(
@@ -89,6 +104,7 @@ def build_application(
         conversations=ConversationStore(query_log.pseudonyms, query_log.engine),
         moderator_ids=settings.moderator_ids,
         web_url=settings.web_url,
+        reachability=reachability,
     )
     add_handlers(application)
     return application
@@ -134,12 +150,15 @@ async def register_commands(application: QuotebotApplication) -> None:
 
 async def initialize_with_retry(application: QuotebotApplication, stop: asyncio.Event) -> bool:
     """Connect to the Bot API, waiting out network failures until it answers or a stop is requested."""
+    reachability = application.bot_data[SERVICES_KEY].reachability
     delay = 1.0
     while not stop.is_set():
         try:
             await application.initialize()
+            reachability.answered()
             return True
         except NetworkError as error:
+            reachability.failed()
             logger.warning("Cannot reach the Telegram Bot API (%s); retrying in %.0f s", error, delay)
         try:
             await asyncio.wait_for(stop.wait(), timeout=delay)
@@ -148,70 +167,89 @@ async def initialize_with_retry(application: QuotebotApplication, stop: asyncio.
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class Webhook:
-    """Where Telegram posts updates (the public URL) and where this process listens for them."""
-
-    url: str
-    secret: str
-    port: int
-    listen: str = "0.0.0.0"
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.url).path.lstrip("/")
-
-
 async def serve_until_stopped(
-    application: QuotebotApplication, stop: asyncio.Event, webhook: Webhook | None = None
+    application: QuotebotApplication,
+    stop: asyncio.Event,
+    data_dir: Path,
+    webhook: Webhook | None = None,
+    check_alone: bool = True,
 ) -> None:
     """Receive updates (long polling, or a webhook when given) and answer them until `stop` is set.
 
-    A second long poller on the same token raises PollingConflict instead of fighting it forever.
+    Updates are journaled under `data_dir` before Telegram learns they arrived; those a stop
+    leaves unanswered are answered at the next start. A long poller that finds another one
+    already running on the token raises PollingConflict (`check_alone=False` skips that second
+    of checking, for tests).
     """
-    conflict: list[Conflict] = []
-
-    def on_polling_error(error: TelegramError) -> None:
-        application.bot_data[SERVICES_KEY].metrics.observe_telegram_error(error)
-        if isinstance(error, Conflict):
-            conflict.append(error)
-            stop.set()
-        else:
-            logger.warning("Polling failed (%s); python-telegram-bot retries with backoff", error)
-
-    updater = application.updater
-    if updater is None:
-        raise RuntimeError("the Application was built without an Updater")
+    bot_services: BotServices = application.bot_data[SERVICES_KEY]
     if not await initialize_with_retry(application, stop):
         return
+    journal = UpdateJournal(data_dir / INTAKE_DIR_NAME)
+    journal.open()
+    bot_services.metrics.journaled_updates.set_function(journal.pending_count)
+    intake = UpdateIntake(application, journal, bot_services.metrics, bot_services.update_record_ids)
+    poller = None if webhook else Poller(application.bot, intake, bot_services.reachability, bot_services.metrics)
     try:
-        await register_commands(application)
-        if webhook:
-            await updater.start_webhook(
-                listen=webhook.listen,
-                port=webhook.port,
-                url_path=webhook.path,
-                webhook_url=webhook.url,
-                secret_token=webhook.secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
-            logger.info("quotebot receives updates for @%s on port %d", application.bot.username, webhook.port)
-        else:
-            await updater.start_polling(
-                timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES, error_callback=on_polling_error
-            )
-            logger.info("quotebot is polling as @%s", application.bot.username)
         await application.start()
-        await stop.wait()
+        receiving = asyncio.create_task(
+            _receive_webhook(application, intake, webhook) if webhook else _poll(application, poller, check_alone)
+        )
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({receiving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (receiving, stopping):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await stopping
+        left = await intake.stop(STOP_GRACE_SECONDS)
+        if poller is not None:
+            await poller.confirm()
+        _log_stop(bot_services.reachability, left, journal)
+        with contextlib.suppress(asyncio.CancelledError):
+            await receiving
     finally:
-        if updater.running:
-            await updater.stop()
+        journal.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(bot_services.conversations.close(), timeout=CONVERSATIONS_CLOSE_SECONDS)
         if application.running:
             await application.stop()
         await application.shutdown()
-        application.bot_data[SERVICES_KEY].pool.shutdown(wait=False, cancel_futures=True)
-    if conflict:
-        raise PollingConflict(
-            "another quotebot (or another program) is already polling with this token; Telegram allows one "
-            "poller per bot — stop the other one, or use webhook mode to run several workers"
+        bot_services.pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def _poll(application: QuotebotApplication, poller: Poller | None, check_alone: bool) -> None:
+    assert poller is not None
+    await application.bot.delete_webhook()
+    if check_alone:
+        await poller.check_alone()
+    await register_commands(application)
+    logger.info("quotebot is polling as @%s", application.bot.username)
+    await poller.poll_forever()
+
+
+async def _receive_webhook(application: QuotebotApplication, intake: UpdateIntake, webhook: Webhook) -> None:
+    server = start_webhook_server(webhook, intake)
+    try:
+        await application.bot.set_webhook(
+            url=webhook.url,
+            secret_token=webhook.secret,
+            allowed_updates=Update.ALL_TYPES,
+            max_connections=MAX_CONNECTIONS,
         )
+        await register_commands(application)
+        logger.info("quotebot receives updates for @%s on port %d", application.bot.username, webhook.port)
+        while True:
+            await asyncio.sleep(WEBHOOK_HEARTBEAT_SECONDS)
+            with contextlib.suppress(TelegramError):
+                await application.bot.get_webhook_info()
+    finally:
+        server.stop()
+
+
+def _log_stop(reachability: TelegramReachability, left: int, journal: UpdateJournal) -> None:
+    """One line, whatever state Telegram and the journal are in."""
+    waiting = f"; {left} update(s) wait in {journal.directory} for the next start" if left else ""
+    if reachability.unreachable_since is not None:
+        since = datetime.fromtimestamp(reachability.unreachable_since, UTC).isoformat(timespec="seconds")
+        logger.warning("quotebot stopped while the Telegram Bot API was unreachable (since %s)%s", since, waiting)
+    else:
+        logger.info("quotebot stopped%s", waiting)

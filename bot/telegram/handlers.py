@@ -24,7 +24,7 @@ from telegram.ext import ContextTypes
 from bot.answers import wording as w
 from bot.answers.ask import Reply, ask
 from bot.answers.wording import Wording
-from bot.querylog import Channel, QueryRecord, Vote
+from bot.querylog import Channel, QueryRecord, Vote, new_record_id
 from bot.querylog.record import Candidate
 from bot.querylog.writes import OpResult
 from bot.telegram import replies
@@ -181,6 +181,7 @@ def _log_question(update: Update, bot_services: BotServices, reply: Reply, start
     bot_services.metrics.observe_question(channel, answered, seconds)
     return bot_services.query_log.submit(
         QueryRecord(
+            id=bot_services.update_record_ids.get(update.update_id) or new_record_id(),
             channel=channel,
             reader=bot_services.reader(sender),
             chat_type=_chat_type(update),

@@ -16,6 +16,7 @@ from bot.ops.reload import CorpusReloader
 from bot.querylog import QueryLog
 from bot.telegram.conversations import ConversationStore
 from bot.telegram.ratelimit import ReaderRateLimit
+from bot.telegram.reachability import TelegramReachability
 from retrieval.engine import AnswerEngine
 
 SERVICES_KEY = "quotebot"
@@ -44,11 +45,14 @@ class BotServices:
     # Every chat's and reply thread's conversation; More presses find their question there too.
     conversations: ConversationStore
     moderator_ids: frozenset[int] = frozenset()
+    reachability: TelegramReachability = field(default_factory=TelegramReachability)
     # Where the moderators' web inbox is served; /web links point there.
     web_url: str = "http://127.0.0.1:8090"
     # Replaces `engine` when the corpus folder changes; None when nothing reloads (tests, benchmarks).
     reloader: CorpusReloader | None = None
     pool: ThreadPoolExecutor = field(default_factory=engine_pool)
+    # The query-log record id of each update in hand, fixed when it was journaled, so a replay logs it once.
+    update_record_ids: dict[int, str] = field(default_factory=dict)
 
     def reader(self, sender: int) -> str:
         """The sender's pseudonym: the only form in which a Telegram id reaches the log."""

@@ -1,0 +1,70 @@
+"""`quotebot run` as a subprocess whose log goes to a file, for tests that stop, kill and restart it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.cli_runner import QUOTEBOT
+from tests.conftest import REPOSITORY
+from tests.telegram_emulator import RecordedCall, TelegramEmulator
+
+
+class BotProcess:
+    """One run of `quotebot run` against the emulator; its stderr is kept in `log_path`."""
+
+    def __init__(self, emulator: TelegramEmulator, data_dir: Path, log_path: Path, **env: str) -> None:
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "QUOTEBOT_", "DATABASE_URL"))
+        }
+        environment.update(
+            TELEGRAM_BOT_TOKEN=emulator.token,
+            TELEGRAM_BASE_URL=emulator.base_url,
+            QUOTEBOT_DATA_DIR=str(data_dir),
+            QUOTEBOT_METRICS_PORT="0",
+            QUOTEBOT_RATE_LIMIT="100000",
+            # The emulator is no Telegram: it takes more than Telegram's 30 messages a second.
+            QUOTEBOT_SEND_RATE="1000",
+        )
+        environment.update(env)
+        self.log_path = log_path
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [QUOTEBOT, "run"], cwd=REPOSITORY, env=environment, stdout=subprocess.DEVNULL, stderr=log
+            )
+
+    def log(self, since: int = 0) -> str:
+        """What the process wrote to stderr, from byte `since` on (all of it by default)."""
+        return self.log_path.read_bytes()[since:].decode("utf-8", "replace")
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup of any kind, as the OOM killer or a node drain does it."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def terminate(self, timeout: float = 10.0) -> float:
+        """SIGTERM, then wait as Docker does before it kills (10 s); returns the seconds it took."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=timeout)
+        return time.monotonic() - started
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `condition` every 0.1 s until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
+
+
+def successful(emulator: TelegramEmulator, method: str) -> list[RecordedCall]:
+    return [call for call in emulator.calls if call.method == method and call.ok]
