@@ -8,6 +8,7 @@ process (README, "Durability") — and makes every count below exact.
 
 from __future__ import annotations
 
+import asyncio
 import stat
 import time
 from collections import Counter
@@ -18,9 +19,11 @@ from bot.telegram.intake import CAPACITY, WORKERS
 from bot.telegram.intake_journal import INTAKE_DIR_NAME
 from retrieval.engine import AnswerEngine
 from tests.bot_process import BotProcess, successful, wait_until
+from tests.conftest import CARD_ANSWER
 from tests.querylog_helpers import Backend, free_port
 from tests.telegram_bot import running_quotebot
 from tests.telegram_emulator import RecordedCall, TelegramEmulator
+from tests.test_operations import refusing_disk
 
 QUESTIONS = [
     "What were Putin's three demands?",
@@ -204,3 +207,19 @@ async def test_the_intake_journal_is_private_and_forgets_an_update_once_it_is_an
     assert stat.S_IMODE(root.stat().st_mode) == stat.S_IMODE(directory.stat().st_mode) == 0o700
     assert modes == {0o600}
     assert b"Privatename" not in content and QUESTIONS[0].encode() not in content
+
+
+async def test_updates_wait_at_telegram_while_the_disk_refuses_the_journal(
+    emulator: TelegramEmulator, engine: AnswerEngine, sqlite_log: QueryLog, tmp_path: Path
+) -> None:
+    async with running_quotebot(emulator, engine, sqlite_log, data_dir=tmp_path):
+        with refusing_disk():
+            asked = emulator.send_text(QUESTIONS[0])["update_id"]
+            await emulator.wait_for(
+                "getUpdates", lambda call: call.ok and asked in {u["update_id"] for u in call.result}
+            )
+            await asyncio.sleep(0.5)
+            unanswered = emulator.sent_messages()
+        reply = await emulator.wait_for("sendMessage", timeout=15)
+    assert unanswered == []
+    assert CARD_ANSWER in reply.result["text"] and len(emulator.sent_messages()) == 1

@@ -105,10 +105,15 @@ class UpdateJournal:
         """Mark an update answered and logged; it will not be answered again."""
         if self._pending.pop(update_id, None) is None:
             return
-        self._append({"d": update_id})
         self._remember_done(update_id)
-        if not self._pending or self._written > COMPACT_BYTES:
-            self._rewrite(sync=False)
+        try:
+            self._append({"d": update_id})
+            if not self._pending or self._written > COMPACT_BYTES:
+                self._rewrite(sync=False)
+        except OSError as error:
+            logger.error(
+                "cannot mark update %d done in the intake journal (%s); a restart may answer it again", update_id, error
+            )
 
     def close(self) -> None:
         """Flush to disk and release the lock; the next start adopts what is left."""

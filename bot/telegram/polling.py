@@ -114,10 +114,17 @@ class Poller:
                 continue
             delay = FIRST_DELAY
             self._reachability.answered()
-            for raw in batch:
-                await self._intake.accept(raw)
-                if isinstance(raw.get("update_id"), int):
-                    self.offset = max(self.offset or 0, raw["update_id"] + 1)
+            try:
+                for raw in batch:
+                    await self._intake.accept(raw)
+                    if isinstance(raw.get("update_id"), int):
+                        self.offset = max(self.offset or 0, raw["update_id"] + 1)
+            except OSError as error:
+                self._log_now_and_then(
+                    "cannot write the intake journal (%s); updates wait at Telegram until it can", error
+                )
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, MAX_DELAY)
 
     async def confirm(self) -> None:
         """Tell Telegram the last batch arrived (at a stop), so a restart does not fetch it again."""
@@ -137,7 +144,7 @@ class Poller:
         )
         return result if isinstance(result, list) else []
 
-    def _log_now_and_then(self, message: str, error: TelegramError) -> None:
+    def _log_now_and_then(self, message: str, error: Exception) -> None:
         now = time.monotonic()
         if now - self._last_logged >= REPEAT_LOG_SECONDS:
             self._last_logged = now
