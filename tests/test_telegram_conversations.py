@@ -11,6 +11,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.querylog import QueryLog
+from bot.telegram import conversations
 from bot.telegram.conversations import ConversationStore, Lookup, Thread
 from retrieval.engine import AnswerEngine
 from tests.conftest import CARD_ANSWER, CARD_QUESTION
@@ -74,6 +75,17 @@ async def test_the_same_reader_s_next_message_in_a_group_continues_but_another_r
         emulator, f"@{BOT_USERNAME} {FOLLOW_UP}", user_id=ALICE, chat_id=GROUP, chat_type="supergroup"
     )
     assert from_alice["text"].startswith(READ_AS)
+
+
+async def test_a_reader_s_message_minutes_later_in_a_group_starts_afresh(
+    emulator: TelegramEmulator, quotebot: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(conversations, "READER_WINDOW", 0.2)
+    where = {"user_id": ALICE, "chat_id": GROUP, "chat_type": "supergroup"}
+    await said(emulator, f"@{BOT_USERNAME} {CARD_QUESTION}", **where)
+    await asyncio.sleep(0.3)
+    later = await said(emulator, f"@{BOT_USERNAME} {FOLLOW_UP}", **where)
+    assert "reading this as" not in later["text"]
 
 
 async def test_inline_queries_have_no_context(emulator: TelegramEmulator, quotebot: Application) -> None:
