@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from tests.cli_runner import QUOTEBOT
 from tests.conftest import REPOSITORY
@@ -15,7 +16,12 @@ from tests.telegram_emulator import RecordedCall, TelegramEmulator
 
 
 class BotProcess:
-    """One run of `quotebot run` against the emulator; its stderr is kept in `log_path`."""
+    """One run of `quotebot run` against the emulator; its stderr is kept in `log_path`.
+
+    Every one started is killed after its test (tests/conftest.py), should the test fail before it stops it.
+    """
+
+    started: ClassVar[list[BotProcess]] = []
 
     def __init__(self, emulator: TelegramEmulator, data_dir: Path, log_path: Path, **env: str) -> None:
         environment = {
@@ -36,6 +42,14 @@ class BotProcess:
             self.process = subprocess.Popen(
                 [QUOTEBOT, "run"], cwd=REPOSITORY, env=environment, stdout=subprocess.DEVNULL, stderr=log
             )
+        BotProcess.started.append(self)
+
+    @classmethod
+    def kill_leftovers(cls) -> None:
+        for bot in cls.started:
+            if bot.process.poll() is None:
+                bot.kill()
+        cls.started.clear()
 
     def log(self, since: int = 0) -> str:
         """What the process wrote to stderr, from byte `since` on (all of it by default)."""

@@ -37,6 +37,15 @@ def engine(seed_corpus: Corpus) -> AnswerEngine:
     return AnswerEngine(seed_corpus)
 
 
+@pytest.fixture(autouse=True)
+def no_bot_outlives_its_test() -> Iterator[None]:
+    """A test that fails while its `quotebot run` subprocess still runs must not leave it running."""
+    from tests.bot_process import BotProcess
+
+    yield
+    BotProcess.kill_leftovers()
+
+
 @pytest.fixture
 def emulator() -> Iterator[TelegramEmulator]:
     """A fresh Bot API emulator on 127.0.0.1 per test."""
