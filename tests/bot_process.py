@@ -71,12 +71,14 @@ class BotProcess:
         return time.monotonic() - started
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll `condition` every 0.1 s until it holds; fail after `timeout` seconds."""
+def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, progress: Callable[[], str] = lambda: ""
+) -> None:
+    """Poll `condition` every 0.1 s until it holds; fail after `timeout` seconds, saying `progress()`."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}; {progress()}")
         time.sleep(0.1)
 
 
