@@ -167,6 +167,18 @@ class BM25Index:
         order = np.lexsort((holding, -scores[holding]))[:k]
         return {int(i): float(scores[i]) for i in holding[order]}
 
+    def scores_at(self, query_tokens: Iterable[str], passages: Sequence[int]) -> np.ndarray:
+        """The scores of `passages` alone, as `get_scores` gives them, without scoring the rest."""
+        terms = self._query_terms(query_tokens)
+        wanted = np.asarray(passages, dtype=np.int64)
+        scores = np.zeros(len(wanted), dtype=np.float64)
+        if not terms or not len(wanted):
+            return scores
+        weights = self._weights_at(set(terms), wanted)
+        for term in terms:
+            scores += weights[term]
+        return scores
+
     def top_k_batch(
         self, queries: Sequence[Sequence[str]], k: int, processes: int | None = None
     ) -> list[list[tuple[int, float]]]:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property, partial
 
+import numpy as np
+
 from corpus.loader import Corpus
 from corpus.model import Passage
 from retrieval.char_grams import GramRarity, grams_of_words
@@ -19,12 +21,14 @@ from retrieval.dates import DateMention, resolve_dates
 from retrieval.expansion import Concept, Form, QueryExpander, load_synonyms
 from retrieval.parallel import parallel_imap
 from retrieval.passage_terms import PassageTermsCache
+from retrieval.passage_vectors import shared_store_directory
 from retrieval.question_dates import TimeFocus, question_focus
 from retrieval.quote import select_quote
 from retrieval.ranking_options import RankingOptions
 from retrieval.rerank import Ranked, WeightedQuery, rerank, sentence_scores
 from retrieval.saved_corpus import passage_texts, saved_sentences
 from retrieval.search_index import SearchIndex
+from retrieval.semantic_stage import SemanticStage, stage_for
 from retrieval.taught import Lesson, Signature, TaughtAnswers, signature
 from retrieval.tokens import words
 from retrieval.word_frequency import rarity_factor
@@ -36,6 +40,8 @@ MIN_COVERAGE = 0.25
 # BM25's best this many passages go on to the second stage (15, 30 and 50 gave the same SQuAD top-1).
 DEFAULT_OPTIONS = RankingOptions()
 RERANK_DEPTH = 20
+# The semantic stage's nearest this many passages join BM25's candidates.
+SEMANTIC_DEPTH = 20
 
 
 class Refusal(StrEnum):
@@ -47,13 +53,19 @@ class Refusal(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """One ranked passage, the verbatim words quoted from it, and the relative dates those words mention."""
+    """One ranked passage, the verbatim words quoted from it, and the relative dates those words mention.
+
+    `cosine` is the semantic stage's cosine of the question with the passage and `cosine_rank` the
+    passage's place among all by cosine (1: the nearest); both None when the stage did not run.
+    """
 
     passage: Passage
     quote: str
     score: float
     coverage: float
     dates: tuple[DateMention, ...] = field(default=())
+    cosine: float | None = None
+    cosine_rank: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +85,17 @@ class AnswerEngine:
     """Holds the index over one corpus; build once, answer many questions."""
 
     def __init__(
-        self, corpus: Corpus, options: RankingOptions = DEFAULT_OPTIONS, index: SearchIndex | None = None
+        self,
+        corpus: Corpus,
+        options: RankingOptions = DEFAULT_OPTIONS,
+        index: SearchIndex | None = None,
+        semantic: SemanticStage | None = None,
     ) -> None:
-        """`index` is the saved SearchIndex of these passages when there is one; otherwise it is built here."""
+        """`index` is the saved SearchIndex of these passages when there is one; otherwise it is built here.
+
+        `semantic` is the stage over these passages when the caller has one (a saved index's); otherwise,
+        when `options.semantic` is on, the one QUOTEBOT_SEMANTIC asks for, with vectors in the shared store.
+        """
         self.corpus = corpus
         self.options = options
         # Quotes are always cut at the best sentences, whether or not that also decides the ranking.
@@ -94,6 +114,14 @@ class AnswerEngine:
         )
         self.taught = TaughtAnswers()
         self._dated: bool | None = None
+        if semantic is None and options.semantic:
+            semantic = stage_for(self._texts, shared_store_directory())
+        self.semantic = semantic if options.semantic else None
+
+    @property
+    def semantic_status(self) -> str:
+        """`off`, `embedding n/N` or `ready`: what /healthz says of the semantic stage."""
+        return self.semantic.status if self.semantic is not None else "off"
 
     def teach(self, lessons: Iterable[Lesson]) -> None:
         """Replace the moderators' lessons; the next question already uses them (retrieval/taught.py)."""
@@ -122,11 +150,15 @@ class AnswerEngine:
         on_topic = WeightedQuery(concepts + topic, self._weights(concepts, topic, rarity=False), None)
         excluded = self._numbers_of(context.exclude) if context else set()
         scores = self._scores(concepts, topic, max(top, RERANK_DEPTH) + len(excluded))
+        cosines = self._cosines(question, context)
+        if cosines is not None:
+            scores |= self._nearest(cosines, concepts, topic, set(scores) | excluded)
         favour = {n: bonus for n, bonus in self._favoured(context) if n not in excluded}
         scores = {i: s for i, s in scores.items() if i not in excluded} | {n: 0.0 for n in favour if n not in scores}
         candidates = list(scores)
         if self.options.reranks:
-            ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options)
+            candidate_cosines = None if cosines is None else {i: float(cosines[i]) for i in candidates}
+            ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options, candidate_cosines)
         else:
             ranked = [Ranked(i, scores[i]) for i in candidates]
         if favour:
@@ -137,10 +169,33 @@ class AnswerEngine:
             )
         if focus is not None:
             ranked = by_date(ranked, focus, self.corpus.passages, self.options)
-        results = [self._result(r, query, on_topic) for r in ranked[:top]]
+        results = [self._result(r, query, on_topic, cosines) for r in ranked[:top]]
         confident = bool(results) and results[0].coverage >= MIN_COVERAGE
         answer = Answer(question, results, None if confident else Refusal.NOT_COVERED)
-        return self._apply_lesson(answer, concepts, query, on_topic, top, excluded)
+        return self._apply_lesson(answer, concepts, query, on_topic, top, excluded, cosines)
+
+    def _cosines(self, question: str, context: Context | None) -> np.ndarray | None:
+        """The question's cosine with every passage (a follow-up's read with its topic); None without the stage."""
+        if self.semantic is None:
+            return None
+        text = f"{context.topic}: {question}" if context and context.topic else question
+        return self.semantic.cosines(text)
+
+    def _nearest(
+        self, cosines: np.ndarray, concepts: list[Concept], topic: list[Concept], known: set[int]
+    ) -> dict[int, float]:
+        """The SEMANTIC_DEPTH passages nearest the question that are not among `known`, with their BM25 scores."""
+        depth = min(SEMANTIC_DEPTH + len(known), len(cosines))
+        nearest = np.argpartition(-cosines, depth - 1)[:depth] if depth else np.zeros(0, dtype=np.int64)
+        fresh = [int(i) for i in nearest if int(i) not in known][:SEMANTIC_DEPTH]
+        if not fresh:
+            return {}
+        if not topic:
+            bm25 = self._bm25.scores_at(self._bm25_terms(concepts), fresh)
+        else:
+            terms = self._bm25_terms(concepts) * TOPIC_REPEAT + self._bm25_terms(topic)
+            bm25 = self._bm25.scores_at(terms, fresh) / TOPIC_REPEAT
+        return {i: float(score) for i, score in zip(fresh, bm25, strict=True)}
 
     def _time_focus(self, question: str, today: dt.date) -> TimeFocus | None:
         """When the question is about, if it says and the corpus has dates to compare it with."""
@@ -254,6 +309,7 @@ class AnswerEngine:
         on_topic: WeightedQuery,
         top: int,
         excluded: set[int],
+        cosines: np.ndarray | None,
     ) -> Answer:
         """A lesson for this question or a close rewording puts its passage first, or refuses (unless left out)."""
         if not len(self.taught):
@@ -264,7 +320,7 @@ class AnswerEngine:
         if taught.passage is None:
             return replace(answer, refusal=Refusal.NOT_COVERED)
         best = max((result.score for result in answer.results), default=0.0)
-        first = self._result(Ranked(taught.passage, best), query, on_topic)
+        first = self._result(Ranked(taught.passage, best), query, on_topic, cosines)
         others = [result for result in answer.results if result.passage.passage_id != first.passage.passage_id]
         return Answer(answer.question, [first, *others][:top], None)
 
@@ -284,13 +340,19 @@ class AnswerEngine:
     def _passage_numbers(self) -> dict[str, int]:
         return {passage.passage_id: number for number, passage in enumerate(self.corpus.passages)}
 
-    def _result(self, ranked: Ranked, query: WeightedQuery, on_topic: WeightedQuery) -> Result:
+    def _result(
+        self, ranked: Ranked, query: WeightedQuery, on_topic: WeightedQuery, cosines: np.ndarray | None
+    ) -> Result:
         passage = self.corpus.passages[ranked.index]
         terms = self._passages[ranked.index]
         spans = [(sentence.start, sentence.end) for sentence in terms.sentences]
         quote = select_quote(passage.text, spans, sentence_scores(query, terms, passage.text, self._quote_options))
         coverage = on_topic.weight_in(terms.terms) / on_topic.total if on_topic.total else 0.0
-        return Result(passage, quote, ranked.score, coverage, tuple(resolve_dates(quote, passage.date)))
+        dates = tuple(resolve_dates(quote, passage.date))
+        if cosines is None:
+            return Result(passage, quote, ranked.score, coverage, dates)
+        cosine = float(cosines[ranked.index])
+        return Result(passage, quote, ranked.score, coverage, dates, cosine, 1 + int((cosines > cosine).sum()))
 
 
 def _neutral(word: str) -> float:

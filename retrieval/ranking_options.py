@@ -37,10 +37,14 @@ class RankingOptions:
     dates: float = 1.0
     # "latest", "recent": newer documents are lifted, the newest candidate by this share.
     recency: float = 0.5
+    # The semantic stage (retrieval/semantic_stage.py): the passages nearest the question by the cosine
+    # of their sentence embeddings join BM25's candidates, and each candidate's cosine, as its distance
+    # below the best candidate's in units of COSINE_UNIT, weighs this much in the second stage.
+    semantic: float = 1.0
 
     @property
     def reranks(self) -> bool:
-        return bool(self.sentence or self.grams or self.phrase or self.cue)
+        return bool(self.sentence or self.grams or self.phrase or self.cue or self.semantic)
 
 
 # Every feature off: BM25 alone on the question's own terms, to measure what the rest adds.
@@ -57,4 +61,5 @@ BM25_ONLY = RankingOptions(
     typos=False,
     dates=0,
     recency=0,
+    semantic=0,
 )

@@ -16,6 +16,10 @@ from retrieval.expansion import Concept
 from retrieval.passage_terms import PassageTerms, SentenceTerms, families
 from retrieval.ranking_options import RankingOptions
 
+# e5's cosines crowd together (0.75 unrelated, 0.85 close): a candidate this far below the best one loses
+# `RankingOptions.semantic` x the best BM25 score.
+COSINE_UNIT = 0.05
+
 
 class TermsLookup(Protocol):
     """Passage i's terms by index: a list, or a cache that works them out when first asked."""
@@ -95,13 +99,16 @@ def rerank(
     passages: TermsLookup,
     texts: Sequence[str],
     options: RankingOptions,
+    cosines: Mapping[int, float] | None = None,
 ) -> list[Ranked]:
     """Final score = BM25 + best BM25 among the candidates x bonus; best first.
 
     The bonus: the best sentence's score (see sentence_scores), the share of the question's character
-    grams in its best sentence for them, and the weight share of question term pairs adjacent here too.
+    grams in its best sentence for them, the weight share of question term pairs adjacent here too, and
+    with `cosines` (the semantic stage's) how far the passage's cosine falls below the best candidate's.
     """
     top = max((bm25_scores[i] for i in candidates), default=0.0)
+    best_cosine = max(cosines.values(), default=0.0) if cosines else 0.0
     scale = float(top) if top > 0 else 1.0
     pairs = _adjacent_pairs(query)
     ranked = []
@@ -118,6 +125,8 @@ def rerank(
                 * sum(w for pair, w in pairs if not pair.isdisjoint(passages[i].bigrams))
                 / (query.total or 1.0)
             )
+        if options.semantic and cosines:
+            bonus += options.semantic * (cosines[i] - best_cosine) / COSINE_UNIT
         ranked.append(Ranked(i, bm25_scores[i] + scale * bonus))
     ranked.sort(key=lambda r: (-r.score, r.index))
     return ranked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,6 +26,20 @@ CARD_ANSWER = (
     "no more NATO enlargement, no more missile deployments near its borders, and a reduction in "
     "NATO’s military infrastructure to 1997 levels"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_vector_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache folder for the whole run, passed to every quotebot process a test starts (they keep
+    XDG_CACHE_HOME): the seed's passages are embedded once, not by every test and subprocess."""
+    folder = tmp_path_factory.mktemp("cache")
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @pytest.fixture(scope="session")

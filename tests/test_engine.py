@@ -10,6 +10,7 @@ import pytest
 from corpus import load_corpus
 from retrieval.engine import AnswerEngine, Refusal
 from retrieval.quote import ELLIPSIS, QUOTE_MAX_CHARS
+from retrieval.ranking_options import BM25_ONLY
 from tests.conftest import CARD_ANSWER, CARD_QUESTION
 
 DEV_QUESTIONS = [json.loads(line) for line in (Path(__file__).parent / "data" / "seed_dev_questions.jsonl").open()]
@@ -52,11 +53,15 @@ def test_question_without_content_words_is_refused_as_such(engine: AnswerEngine)
     assert answer.refusal is Refusal.NO_TERMS and answer.results == []
 
 
-def test_results_are_best_first_and_share_a_term_with_the_question(engine: AnswerEngine) -> None:
+def test_results_are_best_first_and_share_a_term_with_the_question_or_are_nearest_by_meaning(
+    engine: AnswerEngine,
+) -> None:
     results = engine.answer("Macron NATO Russia", top=5).results
     assert len(results) == 5
     assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
-    assert engine.answer("asdf").results == []
+    nonsense = engine.answer("asdf")
+    assert [r.cosine_rank for r in nonsense.results] == [1, 2, 3] and not nonsense.answered
+    assert AnswerEngine(engine.corpus, BM25_ONLY).answer("asdf").results == []
 
 
 def test_long_passage_is_quoted_by_its_answering_sentences_with_ellipses(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import logging
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus import load_corpus
@@ -43,15 +44,24 @@ def _build(corpus_dir: Path) -> Path:
 def test_index_command_saves_next_to_the_corpus_and_ask_reuses_it(corpus_dir: Path) -> None:
     made = run_quotebot("index", "--corpus", str(corpus_dir))
     assert made.returncode == 0, made.stderr
-    assert "indexed 11 passages" in made.stdout
+    assert "indexed 11 passages (" in made.stdout and "vectors for the semantic stage" in made.stdout
     build = _build(corpus_dir)
     assert (build / "arrays.json").exists() and (build / "bm25.ids.npy").exists()
-    assert {p.name for p in (corpus_dir / INDEX_DIRECTORY).iterdir()} == {CURRENT, build.name, ".gitignore"}
+    vectors = [p for p in (corpus_dir / INDEX_DIRECTORY).iterdir() if p.name.startswith("vectors-")]
+    assert len(vectors) == 1 and len(np.load(vectors[0])) == 11
+    assert {p.name for p in (corpus_dir / INDEX_DIRECTORY).iterdir()} == {
+        CURRENT,
+        build.name,
+        ".gitignore",
+        vectors[0].name,
+    }
+    embedded = vectors[0].stat().st_mtime_ns
     listed = run_quotebot("corpus", "--corpus", str(corpus_dir))
     assert "1 document(s), 11 passage(s), 0 warning(s)" in listed.stdout
     asked = run_quotebot("ask", "--json", "--corpus", str(corpus_dir), CARD_QUESTION)
     assert CARD_ANSWER in json.loads(asked.stdout)["results"][0]["quote"] and asked.stderr == ""
     assert _build(corpus_dir).parent == build.parent
+    assert vectors[0].stat().st_mtime_ns == embedded
 
 
 def test_a_saved_index_answers_exactly_like_a_fresh_one(corpus_dir: Path) -> None:

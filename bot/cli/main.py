@@ -31,7 +31,9 @@ from bot.ops.settings import Settings, SettingsError, corpus_path
 from bot.querylog.cli import add_log_subcommand, run_log_command
 from corpus import Corpus, CorpusError, load_corpus
 from retrieval.engine import AnswerEngine
+from retrieval.saved_corpus import passage_texts
 from retrieval.search_index import build_and_save, index_directory
+from retrieval.semantic_stage import SemanticError, stage_for
 
 MAX_TOP = 50
 HISTORY_FILE = "console_history"
@@ -317,7 +319,7 @@ def _engine(override: str | None) -> AnswerEngine:
     """The engine over the corpus, from its saved index when the corpus has not changed since it was saved."""
     try:
         engine = build_engine(corpus_path(override))
-    except CorpusError as error:
+    except (CorpusError, SemanticError) as error:
         raise CommandError(str(error)) from None
     _print_warnings(engine.corpus)
     return engine
@@ -328,16 +330,18 @@ def _index(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         corpus, index, build = build_and_save(root)
+        semantic = stage_for(passage_texts(corpus.passages), build.parent, keep_only=True, wait=True)
         # The folder keeps itself out of git, whatever repository the corpus lives in.
         (build.parent / ".gitignore").write_text("# Made by quotebot index; rebuilt from the corpus.\n*\n")
-    except CorpusError as error:
+    except (CorpusError, SemanticError) as error:
         raise CommandError(str(error)) from None
     except OSError as error:
         raise CommandError(f"cannot save the index in {index_directory(root)}: {error.strerror or error}") from None
     _print_warnings(corpus)
     size = sum(file.stat().st_size for file in build.iterdir())
+    vectors = "" if semantic is None else f" and their vectors for the semantic stage ({semantic.embedder.name})"
     print(
-        f"indexed {len(corpus.passages)} passages ({len(index.word_counts)} distinct words) in "
+        f"indexed {len(corpus.passages)} passages ({len(index.word_counts)} distinct words){vectors} in "
         f"{time.perf_counter() - started:.1f} s; saved {size / 1e6:.1f} MB to {build.parent}"
     )
     return EXIT_OK

@@ -3,7 +3,9 @@
 When the corpus has a saved index folder (`quotebot index` made it), the build runs under an exclusive
 lock on a file in that folder: the first process to take it reads the changed files, builds and saves,
 and every other worker, waiting on the same lock, then finds the saved build matching the folder and
-maps it without reading a file. N workers on one folder build once.
+maps it without reading a file. N workers on one folder build once. The semantic stage's passage
+vectors are kept in the same folder (retrieval/passage_vectors.py), so a rebuild embeds only new and
+changed passages; a corpus without the folder keeps them in the shared store of the user's cache.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from pathlib import Path
 
 from corpus import Corpus
 from retrieval.engine import AnswerEngine
+from retrieval.passage_vectors import shared_store_directory
+from retrieval.saved_corpus import passage_texts
 from retrieval.search_index import index_directory, load_or_build
+from retrieval.semantic_stage import stage_for
 
 LOCK_FILE = ".build.lock"
 
@@ -30,10 +35,12 @@ def build_engine(root: Path, previous: Corpus | None = None) -> AnswerEngine:
     directory = index_directory(root)
     if not directory.is_dir():
         corpus, index = load_or_build(root, save=False, previous=previous)
-        return AnswerEngine(corpus, index=index)
+        semantic = stage_for(passage_texts(corpus.passages), shared_store_directory())
+        return AnswerEngine(corpus, index=index, semantic=semantic)
     with build_lock(directory):
         corpus, index = load_or_build(root, save=True, previous=previous)
-    return AnswerEngine(corpus, index=index)
+    semantic = stage_for(passage_texts(corpus.passages), directory, keep_only=True)
+    return AnswerEngine(corpus, index=index, semantic=semantic)
 
 
 @contextlib.contextmanager

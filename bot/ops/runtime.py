@@ -107,6 +107,7 @@ def health_report(
         "passages": passages,
         "log_pending": query_log.pending_ops(),
         "log_accepting": accepting,
+        "semantic": engine.semantic_status,
     }
     since = reachability.unreachable_since
     details["telegram"] = "ok" if since is None else f"unreachable since {_iso(since)}"

