@@ -126,8 +126,5 @@ def _row_type(dim: int) -> np.dtype:
 
 
 def shared_store_directory() -> Path:
-    """QUOTEBOT_CACHE_DIR, else the user's cache folder: where corpora without a saved index keep vectors."""
-    chosen = os.environ.get("QUOTEBOT_CACHE_DIR", "").strip()
-    if chosen:
-        return Path(chosen).expanduser()
+    """The user's cache folder (under XDG_CACHE_HOME): where corpora without a saved index keep their vectors."""
     return Path(platformdirs.user_cache_dir("quotebot", appauthor=False))
