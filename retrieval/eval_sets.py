@@ -127,7 +127,10 @@ def _question_from(record: Any, where: str) -> EvalQuestion:
         return EvalQuestion(text, None)
     if not isinstance(gold, list) or not gold or not all(isinstance(g, str) and g for g in gold):
         raise EvalFileError(f'{where}: "gold" must be a non-empty list of non-empty strings, or null')
-    return EvalQuestion(text, tuple(gold))
+    passage = record.get("passage")
+    if passage is not None and not (isinstance(passage, str) and passage):
+        raise EvalFileError(f'{where}: "passage", when given, must be the gold passage\'s id')
+    return EvalQuestion(text, tuple(gold), passage)
 
 
 def _dialogue_from(record: dict[str, Any], where: str) -> EvalDialogue:

@@ -12,6 +12,7 @@ from retrieval.baseline import BaselineRanker
 from retrieval.engine import Answer, AnswerEngine
 from retrieval.eval_sets import EvalDialogue, EvalGroup, EvalQuestion
 from retrieval.followup import Previous, answer_in_context
+from retrieval.passage_vectors import shared_store_directory
 
 # Ranks are looked at this deep: MRR is MRR@10, and a right passage below it counts as not found.
 RANK_DEPTH = 10
@@ -109,6 +110,9 @@ def evaluate(
     passages = corpora = 0
     for group in groups:
         engine = engine_factory(group.corpus)
+        if engine.semantic is not None:
+            engine.semantic.wait()
+            engine.semantic.know_questions([question.text for question in group.questions], shared_store_directory())
         ranker = BaselineRanker([passage.text for passage in group.corpus.passages])
         answers = engine.answer_batch([question.text for question in group.questions], top=RANK_DEPTH)
         for question, answer in zip(group.questions, answers, strict=True):

@@ -40,12 +40,17 @@ def text_hashes(texts: Sequence[str]) -> np.ndarray:
 
 
 class VectorStore:
-    """The vectors one model made, by text hash, in one file of `directory`."""
+    """The vectors one model made, by text hash, in one file of `directory`.
 
-    def __init__(self, directory: Path, embedder: Embedder) -> None:
+    `questions`: a store of question vectors instead (made with the model's question prefix), so that
+    evaluations asking the same questions again, in every configuration of the ablation, embed each once.
+    """
+
+    def __init__(self, directory: Path, embedder: Embedder, questions: bool = False) -> None:
         self.embedder = embedder
+        self._embed = embedder.embed_questions if questions else embedder.embed_passages
         slug = re.sub(r"[^A-Za-z0-9.]+", "-", f"{embedder.name}-{embedder.version}")
-        self.path = directory / f"vectors-{slug}.npy"
+        self.path = directory / f"{'questions' if questions else 'vectors'}-{slug}.npy"
         self._rows = self._read()
 
     def __len__(self) -> int:
@@ -78,7 +83,7 @@ class VectorStore:
         missing = np.flatnonzero(~found)
         for start in range(0, len(missing), CHUNK):
             part = missing[start : start + CHUNK]
-            self._add(hashes[part], self.embedder.embed_passages([texts[i] for i in part]))
+            self._add(hashes[part], self._embed([texts[i] for i in part]))
             on_progress(min(start + CHUNK, len(missing)), len(missing))
             self._save_quietly()
         if keep_only and len(self._rows) > len(np.unique(hashes)):

@@ -50,6 +50,7 @@ class SemanticStage:
         self._total = total
         self._done = 0
         self._thread: threading.Thread | None = None
+        self._known_questions: dict[str, np.ndarray] = {}
 
     @property
     def ready(self) -> bool:
@@ -65,9 +66,18 @@ class SemanticStage:
         vectors = self._vectors
         if vectors is None or not len(vectors):
             return None
-        query = self.embedder.embed_questions([question])[0]
+        query = self._known_questions.get(question)
+        if query is None:
+            query = self.embedder.embed_questions([question])[0]
         scores: np.ndarray = vectors @ query
         return scores
+
+    def know_questions(self, questions: Sequence[str], directory: Path) -> None:
+        """Embed `questions` now, keeping their vectors in `directory`'s question store for the next run too
+        (an evaluation asks the same questions again and again)."""
+        store = VectorStore(directory, self.embedder, questions=True)
+        vectors = store.vectors_for(questions)
+        self._known_questions.update(zip(questions, vectors, strict=True))
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the background embedding, if any; whether the vectors are ready."""
