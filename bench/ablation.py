@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/ablation.py [--squad ../shared/eval/squad-v1.1-dev-even.json]
 
 Prints one row per configuration: the plain baseline, quotebot as shipped, quotebot with one feature off,
-and quotebot with BM25 alone (every second-stage and query-side feature off).
+BM25 with the semantic stage alone, and quotebot with BM25 alone (every second-stage and query-side
+feature off). Passage and question vectors come from the shared store, so only a first run embeds.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ CONFIGURATIONS = [
     ("- typo tolerance", replace(SHIPPED, typos=False)),
     ("- number words", replace(SHIPPED, numbers=False)),
     ("- synonyms", replace(SHIPPED, synonyms=False)),
+    ("- semantic stage", replace(SHIPPED, semantic=0)),
+    ("BM25 + semantic stage", replace(BM25_ONLY, semantic=SHIPPED.semantic)),
     ("BM25 alone", BM25_ONLY),
 ]
 

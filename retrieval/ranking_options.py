@@ -40,7 +40,7 @@ class RankingOptions:
     # The semantic stage (retrieval/semantic_stage.py): the passages nearest the question by the cosine
     # of their sentence embeddings join BM25's candidates, and each candidate's cosine, as its distance
     # below the best candidate's in units of COSINE_UNIT, weighs this much in the second stage.
-    semantic: float = 1.5
+    semantic: float = 1.0
 
     @property
     def reranks(self) -> bool:
