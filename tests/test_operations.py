@@ -116,6 +116,7 @@ async def test_health_and_metrics_of_a_running_bot(emulator: TelegramEmulator, t
         "passages": 11,
         "log_pending": health.json()["log_pending"],
         "log_accepting": True,
+        "semantic": "ready",
         "telegram": "ok",
     }
     assert 'quotebot_questions_total{answered="true",channel="private"} 1.0' in metrics
