@@ -85,13 +85,14 @@ class SemanticStage:
             self._thread.join(timeout)
         return self.ready
 
-    def _embed(self, texts: Sequence[str], store: VectorStore, keep_only: bool) -> None:
+    def _embed(self, texts: Sequence[str], store: VectorStore, keep_only: bool, level: int = logging.DEBUG) -> None:
+        """Make the missing vectors; progress is logged at `level` (INFO in the background, where it is news)."""
         started = time.perf_counter()
 
         def progress(done: int, total: int) -> None:
             self._done = done
-            logger.info(
-                "semantic stage: embedded %d of %d passages (%.0f s)", done, total, time.perf_counter() - started
+            logger.log(
+                level, "semantic stage: embedded %d of %d passages (%.0f s)", done, total, time.perf_counter() - started
             )
 
         try:
@@ -99,7 +100,7 @@ class SemanticStage:
         except Exception:
             logger.exception("semantic stage: embedding the passages failed; answering with BM25 alone")
             return
-        logger.info("semantic stage: ready (%d passages)", len(texts))
+        logger.log(level, "semantic stage: ready (%d passages)", len(texts))
 
     @classmethod
     def prepare(
@@ -115,7 +116,7 @@ class SemanticStage:
             return stage
         logger.info("semantic stage: %d passages to embed; answering with BM25 alone until they are", missing)
         stage._thread = threading.Thread(
-            target=stage._embed, args=(texts, store, keep_only), name="semantic-embed", daemon=True
+            target=stage._embed, args=(texts, store, keep_only, logging.INFO), name="semantic-embed", daemon=True
         )
         stage._thread.start()
         return stage
