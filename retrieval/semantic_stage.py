@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 MODES = ("auto", "on", "off")
 # Passages still to embed that are embedded before the first answer (a few seconds); more go to the background.
 EMBED_BEFORE_START = 200
+# Question vectors kept in memory, the most recently asked first (1.5 KB each).
+RECENT_QUESTIONS = 4096
 
 
 class SemanticError(Exception):
@@ -51,6 +54,8 @@ class SemanticStage:
         self._done = 0
         self._thread: threading.Thread | None = None
         self._known_questions: dict[str, np.ndarray] = {}
+        # Readers ask the same questions again and again (the card's, a channel's wave of one question).
+        self._question_vector = lru_cache(maxsize=RECENT_QUESTIONS)(self._embed_question)
 
     @property
     def ready(self) -> bool:
@@ -68,9 +73,14 @@ class SemanticStage:
             return None
         query = self._known_questions.get(question)
         if query is None:
-            query = self.embedder.embed_questions([question])[0]
+            query = self._question_vector(question)
         scores: np.ndarray = vectors @ query
         return scores
+
+    def _embed_question(self, question: str) -> np.ndarray:
+        vector: np.ndarray = self.embedder.embed_questions([question])[0]
+        vector.flags.writeable = False
+        return vector
 
     def know_questions(self, questions: Sequence[str], directory: Path) -> None:
         """Embed `questions` now, keeping their vectors in `directory`'s question store for the next run too
