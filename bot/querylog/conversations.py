@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.querylog.engine import reading
 from bot.querylog.record import check_pseudonym, clean_text
 from bot.querylog.schema import conversation_links, conversations
 
@@ -42,7 +43,7 @@ async def find(engine: AsyncEngine, links: Sequence[str]) -> list[StoredConversa
         .join(conversations, _c.key == _l.conversation)
         .where(_l.link.in_(list(links)))
     )
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         rows = (await connection.execute(statement)).mappings()
         return [
             StoredConversation(r["link"], r["key"], r["reader"], r["linked_at"], r["updated_at"], r["state"])
