@@ -8,8 +8,9 @@ database:
   database      conversations also in the database, as `quotebot run` keeps them for webhook workers
 For each: `--readers` readers, each in their own group, ask `--questions` questions with /ask, all injected at
 once (a first question, then follow-ups); the clock runs until every reply has reached the emulator. Printed:
-answered questions per second, and for the database row how long conversation reads and writes took, and how
-many reads were given up after DATABASE_WAIT (those questions lose their context on another worker).
+answered questions per second, and for the database row how long conversation reads took, how many were given
+up after DATABASE_WAIT (those questions lose their context on another worker), and how many write transactions
+the conversations took and how long each took.
 
 Run:  python bench/bench_conversations.py [--readers 100] [--questions 4] [--postgres postgresql://...]
 """
@@ -145,11 +146,15 @@ async def run(readers: int, per_reader: int, postgres: str | None) -> None:
             rows.append((name, throughput, reads, writes))
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
     print(f"{readers} readers in their own groups x {per_reader} questions, all at once\n")
-    print(f"| bot | answered/s | reads p50 / p90 / max ms | reads given up (> {DATABASE_WAIT:.0f} s) | writes ms |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        f"| bot | answered/s | reads p50 / p90 / max ms | reads given up (> {DATABASE_WAIT:.0f} s) "
+        "| write transactions | their p50 / p90 / max ms |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for name, throughput, reads, writes in rows:
         given_up = f"{reads.cut_off} of {len(reads.seconds)}" if reads.seconds else "–"
-        print(f"| {name} | {throughput:.1f} | {reads.summary()} | {given_up} | {writes.summary()} |")
+        commits = str(len(writes.seconds)) if writes.seconds else "–"
+        print(f"| {name} | {throughput:.1f} | {reads.summary()} | {given_up} | {commits} | {writes.summary()} |")
 
 
 @asynccontextmanager
