@@ -27,6 +27,7 @@ GROUP = -100900800
 ALICE, BOB = 1001, 1002
 FOLLOW_UP = "When did he say that?"
 READ_AS = "(reading this as: When did Putin say that — three demands?)"
+NO_CONTEXT = "Inline answers don't know your earlier questions: ask in full"
 
 
 @pytest.fixture
@@ -90,11 +91,19 @@ async def test_a_reader_s_message_minutes_later_in_a_group_starts_afresh(
     assert "reading this as" not in later["text"]
 
 
-async def test_inline_queries_have_no_context(emulator: TelegramEmulator, quotebot: Application) -> None:
+async def test_inline_queries_have_no_context_and_a_follow_up_is_told_so(
+    emulator: TelegramEmulator, quotebot: Application
+) -> None:
     await said(emulator, CARD_QUESTION)
     emulator.inline_query("when was that?")
-    call = await emulator.wait_for("answerInlineQuery")
-    assert call.params["results"] == []
+    refused = (await emulator.wait_for("answerInlineQuery")).params
+    emulator.inline_query("Which one is about missiles?")
+    answered = (await emulator.wait_for("answerInlineQuery")).params
+    emulator.inline_query(CARD_QUESTION)
+    standalone = (await emulator.wait_for("answerInlineQuery")).params
+    assert refused["results"] == [] and refused["button"]["text"] == NO_CONTEXT
+    assert answered["results"] and answered["button"]["text"] == NO_CONTEXT
+    assert standalone["results"] and "button" not in standalone
     emulator.send_text("/help")
     assert "Inline answers do not remember earlier questions" in (await emulator.wait_for("sendMessage")).result["text"]
 

@@ -80,6 +80,8 @@ MORE_BUTTON = N_("More")
 INLINE_EMPTY = N_("Type a question about the sources")
 INLINE_SLOW = N_("Too many questions — wait a moment")
 INLINE_NOT_COVERED = N_("The sources don't cover that")
+# Above inline results for a question that reads like a follow-up ("when was that?"): inline has no context.
+INLINE_NO_CONTEXT = N_("Inline answers don't know your earlier questions: ask in full")
 RATE_LIMITED = NP_(
     "You're asking faster than I can keep up with. Please wait about {count} second and ask again.",
     "You're asking faster than I can keep up with. Please wait about {count} seconds and ask again.",
