@@ -68,14 +68,17 @@ def unwrapped(text: str) -> str:
 
 
 def test_history_is_kept_in_the_data_folder_and_recalled_with_the_up_arrow(tmp_path: Path) -> None:
-    first = ConsoleSession(tmp_path)
+    data_dir = tmp_path / "data"
+    first = ConsoleSession(data_dir)
     first.until_prompt()
     assert CARD_ANSWER in unwrapped(first.type(CARD_QUESTION.encode() + b"\r"))
     first.close()
-    assert CARD_QUESTION in (tmp_path / "console_history").read_text()
-    assert (tmp_path / "console_history").stat().st_mode & 0o777 == 0o600
+    assert CARD_QUESTION in (data_dir / "console_history").read_text()
+    assert (data_dir / "console_history").stat().st_mode & 0o777 == 0o600
+    # The console may be the first to make the data folder the query log later shares: private, as the log makes it.
+    assert data_dir.stat().st_mode & 0o777 == 0o700
 
-    second = ConsoleSession(tmp_path)
+    second = ConsoleSession(data_dir)
     second.until_prompt()
     recalled = visible(second.type(UP + b"\r"))
     second.close()
