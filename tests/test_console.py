@@ -117,3 +117,9 @@ def test_piped_console_more_unknown_commands_and_no_colour() -> None:
     assert after_answer.count("\n> ") >= 1 and "3 December 2022" in after_answer
     assert "I don't know that command. /help says what I can do." in run.stdout
     assert "The sources don't cover that, so I won't guess. They are about:" in run.stdout
+
+
+def test_more_after_a_refused_question_says_there_is_nothing_more_for_it() -> None:
+    run = run_quotebot("chat", stdin=f"{CARD_QUESTION}\nWhat is the capital of Australia?\n/more\n", cwd=REPOSITORY)
+    assert run.returncode == 0
+    assert run.stdout.endswith("The sources don't cover the last question, so there is no next passage for it.\n")

@@ -120,6 +120,7 @@ COMMAND_START = N_("What this bot does")
 COMMAND_FORGET = N_("Delete the questions you asked from the log")
 # The console speaks English only (README says so), so its own lines are not in the catalogues.
 MORE_NEEDS_A_QUESTION = "Ask a question first; /more then shows the next passage for it."
+MORE_AFTER_A_REFUSAL = "The sources don't cover the last question, so there is no next passage for it."
 CONSOLE_HELP = (
     "Type a question about the sources and press Enter; the answer is a verbatim quote with its date and "
     "source. For example: {example}\nFollow-up questions (“When did he say that?”, “What else?”) are read "
