@@ -54,6 +54,8 @@ def test_token_rejected_by_telegram_is_a_clear_failure_that_hides_the_token(
         "TELEGRAM_BOT_TOKEN": wrong,
         "TELEGRAM_BASE_URL": emulator.base_url,
         "QUOTEBOT_DATA_DIR": str(tmp_path),
+        # Not the default 9090: another quotebot on this machine may hold it.
+        "QUOTEBOT_METRICS_PORT": "0",
     }
     run = run_quotebot("run", env=environment)
     assert run.returncode == 1
