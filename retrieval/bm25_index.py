@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, count, islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -304,8 +304,7 @@ class BM25Index:
         sparse = {}
         for term_id in set(terms):
             if self._dense_slot[term_id] < 0:
-                ids, counts = self._postings(term_id)
-                sparse[term_id] = (ids, self._weights(term_id, counts, self._norm[ids]))
+                sparse[term_id] = self._postings(term_id)
         for start in range(0, self._passage_count, BLOCK):
             end = min(start + BLOCK, self._passage_count)
             norms = self._norm[start:end]
@@ -325,193 +324,130 @@ class BM25Index:
             yield start, block
 
     def _pruned_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]] | None:
-        """The exact top k from the passages that can reach it (MaxScore), or None when that is too many.
+        """The exact top k from the passages that can reach it (MaxScore), or None when that would cost more
+        than scoring every passage.
 
-        Looked-up terms add their weight only to passages that other terms bring in as candidates; the
-        ranking stands when a passage outside the candidates could not score as much as the k-th best found.
-        Dense terms are looked up, bringing in the passages where they weigh most (`bm25.dense_top`), so
-        outside those they weigh at most their `bm25.dense_floor`. A first threshold (the k-th best full
-        score among the passages of the rarest sparse terms) decides which sparse terms, from the lowest
-        bound up, need only be looked up too.
+        Terms are taken from the largest bound down. Each term taken brings its list in as candidates — a
+        sparse term its postings, a dense term the passages where it weighs most (`bm25.dense_top`) — and
+        the k-th best score of the candidates over the terms taken is a threshold the k-th best passage is
+        not below. Once what a passage outside every list taken could score (the bounds of the terms not
+        taken, the floors of the dense ones taken) is below that threshold, the other terms are only looked
+        up in the candidates, largest bound first, and after each the candidates that could no longer
+        reach the threshold are dropped. The few left are scored exactly, in query order, and ranked.
         """
         multiplicity = Counter(terms)
         if np.any(self._idf[list(multiplicity)] <= 0):
             return None
         bound = {term: count * float(self._bound[term]) for term, count in multiplicity.items()}
-        dense = {term for term in multiplicity if self._dense_slot[term] >= 0}
-        floor = {term: multiplicity[term] * float(self._dense_floor[self._dense_slot[term]]) for term in dense}
-        sparse = sorted((term for term in multiplicity if term not in dense), key=lambda term: int(self._df[term]))
-        if not sparse:
-            return None
-        sparse_postings = sum(int(self._df[term]) for term in sparse)
+        floor = {
+            term: count * float(self._dense_floor[self._dense_slot[term]])
+            for term, count in multiplicity.items()
+            if self._dense_slot[term] >= 0
+        }
+        sparse_postings = sum(int(self._df[term]) for term in multiplicity if term not in floor)
         # What scoring every passage costs, in passes over one passage: a block's zeroing and selection and
         # each dense row in full, and the sparse postings.
-        exhaustive = (len(dense) + 2) * self._passage_count + sparse_postings
-        if sparse_postings <= SCAN_DIRECTLY and _pruning_pays(sparse_postings, len(dense), exhaustive):
-            ranked = self._rank(terms, k, dense, None, bound, floor)
-            if ranked is not None or not dense:
-                return ranked
-        if not _pruning_pays(0, len(multiplicity), exhaustive, looked_up_in=int(self._df[sparse[0]])):
-            return None
-        seed, threshold = self._seed(terms, sparse, k)
-        lookup, total = set(), 0.0
-        for term in sorted(multiplicity, key=bound.__getitem__)[:-1]:
-            if not _below(total + bound[term], threshold):
-                break
-            lookup.add(term)
-            total += bound[term]
-        scanned = sum(int(self._df[term]) for term in sparse if term not in lookup)
-        if not _pruning_pays(scanned, len(lookup | dense), exhaustive):
-            return None
-        ranked = self._rank(terms, k, lookup | dense, seed, bound, floor)
-        if ranked is not None or dense <= lookup:
-            return ranked
-        return None
+        budget = (len(floor) + 2) * self._passage_count + sparse_postings
+        order = sorted(multiplicity, key=bound.__getitem__, reverse=True)
+        scores, seen = self._buffers()
+        found: list[np.ndarray] = []
+        scanned, taken, threshold = 0, 0, -math.inf
 
-    def _seed(self, terms: list[int], rarest_first: list[int], k: int) -> tuple[np.ndarray | None, float]:
-        """At least k passages of the rarest sparse terms, and the k-th best full score among them."""
-        chosen: list[np.ndarray] = []
-        for term in rarest_first:
-            if self._dense_slot[term] >= 0:
-                break
-            chosen.append(self._postings(term)[0])
-            if sum(map(len, chosen)) >= k:
-                seed = self._distinct(np.concatenate(chosen)) if len(chosen) > 1 else chosen[0]
-                if len(seed) >= k:
-                    weights = self._weights_at(set(terms), seed)
-                    scores = np.zeros(len(seed))
-                    for term_id in terms:
-                        scores += weights[term_id]
-                    return seed, float(np.partition(scores, len(seed) - k)[len(seed) - k])
-        return None, -math.inf
+        def taken_scores(candidates: np.ndarray) -> np.ndarray:
+            """The candidates' scores over the terms taken: sparse ones gathered, dense ones looked up."""
+            total = scores[candidates]
+            for term, weights in self._weights_at(set(order[:taken]) & floor.keys(), candidates).items():
+                total += weights * multiplicity[term]
+            return total
 
-    def _distinct(self, passages: np.ndarray) -> np.ndarray:
-        """`passages` without repeats, in O(len) with this thread's stamp buffer (no sort)."""
-        stamp = self._buffers().stamp
-        positions = np.arange(len(passages))
-        stamp[passages] = positions
-        distinct: np.ndarray = passages[stamp[passages] == positions]
-        return distinct
+        try:
+            while taken < len(order) and not (
+                sum(map(len, found)) >= k and _below(_outside(order, taken, bound, floor), threshold)
+            ):
+                term = order[taken]
+                slot = int(self._dense_slot[term])
+                if slot >= 0:
+                    ids = self._dense_top[slot].astype(np.intp)
+                else:
+                    ids, weights = self._postings(term)
+                    scores[ids] += weights * multiplicity[term]
+                scanned += len(ids)
+                found.append(ids[~seen[ids]])
+                seen[found[-1]] = True
+                taken += 1
+                if scanned * POSTING_COST > budget:
+                    return None
+                # No partial score exceeds the bounds taken, so only then can the threshold be high enough.
+                if sum(map(len, found)) >= k and _below(
+                    _outside(order, taken, bound, floor), sum(bound[term] for term in order[:taken])
+                ):
+                    found = [np.concatenate(found)]
+                    threshold = max(threshold, _kth_largest(taken_scores(found[0]), k))
+            candidates = np.concatenate([np.empty(0, dtype=np.intp), *found])
+            partial = taken_scores(candidates)
+        finally:
+            for ids in found:
+                scores[ids] = 0.0
+                seen[ids] = False
+        if len(candidates) < k or not _below(_outside(order, taken, bound, floor), threshold):
+            if floor or taken < len(order):
+                return None
+            # Every term is sparse and taken: the passages outside the candidates score exactly 0.
+            return self._exact_top_k(terms, candidates, k)
+        for looked_up, term in enumerate(order[taken:], start=taken):
+            remaining = sum(bound[term] for term in order[looked_up:])
+            candidates, partial = _reaching(candidates, partial, remaining, threshold)
+            if (len(candidates) * (len(order) - looked_up) * LOOKUP_COST + scanned * POSTING_COST) > budget:
+                return None
+            partial += self._weights_at({term}, candidates)[term] * multiplicity[term]
+        if len(candidates) >= k:
+            threshold = max(threshold, _kth_largest(partial, k))
+        return self._exact_top_k(terms, _reaching(candidates, partial, 0.0, threshold)[0], k)
 
     def _postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """The passages holding the term (ascending) and how often each holds it."""
-        slot = int(self._dense_slot[term_id])
-        if slot >= 0:
-            row = self._dense_counts[slot]
-            ids = np.flatnonzero(row)
-            return ids, row[ids]
+        """The passages holding a sparse term (ascending), and its weight in each."""
         start, end = int(self._indptr[term_id]), int(self._indptr[term_id + 1])
-        return self._ids[start:end].astype(np.intp), self._counts[start:end]
+        ids = self._ids[start:end].astype(np.intp)
+        return ids, self._weights(term_id, self._counts[start:end], self._norm[ids])
 
-    def _rank(
-        self,
-        terms: list[int],
-        k: int,
-        lookup: set[int],
-        seed: np.ndarray | None,
-        bound: dict[int, float],
-        floor: dict[int, float] | None = None,
-    ) -> list[tuple[int, float]] | None:
-        """Score in full the passages holding a term outside `lookup` (and the seed); rank them.
-
-        The ranking stands when a passage outside the candidates could add at most `bound` summed over
-        `lookup`; failing that, with `floor`, the looked-up dense terms' best passages are scored too, and
-        it stands when `floor` (their weight outside those passages) summed over `lookup` is short of the
-        k-th best. None when neither holds.
-        """
-        postings = {term: self._postings(term) for term in bound if term not in lookup}
-        parts = [ids for ids, _ in postings.values()] + ([seed] if seed is not None else [])
-        candidates = self._distinct(np.concatenate([np.empty(0, dtype=np.intp), *parts]))
-        scores = self._full_scores(terms, postings, candidates)
-        if not lookup:
-            best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
-            if len(best) < k:
-                # Every passage outside `candidates` scores 0.
-                held = set(candidates.tolist())
-                best += islice(((i, 0.0) for i in range(self._passage_count) if i not in held), k - len(best))
-            return best
-        if len(candidates) >= k:
-            best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
-            if _below(sum(bound[term] for term in lookup), best[-1][1]):
-                return best
-        tops = [self._dense_top[self._dense_slot[term]] for term in lookup if self._dense_slot[term] >= 0]
-        if floor is None or not tops:
-            return None
-        extra = self._outside(np.concatenate(tops).astype(np.intp), candidates)
-        candidates = np.concatenate((candidates, extra))
-        scores = np.concatenate((scores, self._full_scores(terms, {}, extra)))
-        if len(candidates) < k:
-            return None
+    def _exact_top_k(self, terms: list[int], candidates: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The best k of `candidates` by their exact scores (each term added in query order, as rank-bm25
+        does), then passages scoring 0 by lowest index when fewer than k candidates are given."""
+        weights = self._weights_at(set(terms), candidates)
+        scores = np.zeros(len(candidates))
+        for term in terms:
+            scores += weights[term]
         best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
-        outside = sum(floor.get(term, bound[term]) for term in lookup)
-        return best if _below(outside, best[-1][1]) else None
+        if len(best) < k:
+            held = set(candidates.tolist())
+            best += islice(((i, 0.0) for i in range(self._passage_count) if i not in held), k - len(best))
+        return best
 
-    def _full_scores(
-        self, terms: list[int], postings: dict[int, tuple[np.ndarray, np.ndarray]], candidates: np.ndarray
-    ) -> np.ndarray:
-        """The candidates' full scores: terms with `postings` scattered from them, the others looked up."""
-        in_order = [term for term in terms if term in postings]
-        ids = np.concatenate([np.empty(0, dtype=np.intp)] + [postings[term][0] for term in in_order])
-        counts = np.concatenate([np.empty(0, dtype=np.uint8)] + [postings[term][1] for term in in_order])
-        idf = np.repeat(self._idf[in_order], [len(postings[term][0]) for term in in_order])
-        weights = _okapi(counts, self._norm[ids], idf, self.k1)
-        looked_up = self._weights_at(set(terms).difference(postings), candidates)
-        if looked_up:
-            pieces: list[tuple[np.ndarray, np.ndarray]] = []
-            offset = 0
-            for term in terms:
-                if term in looked_up:
-                    pieces.append((candidates, looked_up[term]))
-                else:
-                    length = len(postings[term][0])
-                    pieces.append((ids[offset : offset + length], weights[offset : offset + length]))
-                    offset += length
-            ids = np.concatenate([piece_ids for piece_ids, _ in pieces])
-            weights = np.concatenate([piece_weights for _, piece_weights in pieces])
-        # np.add.at adds in array order, so each passage sums its terms in query order, as rank-bm25 does.
-        buffer = self._buffers().scores
-        np.add.at(buffer, ids, weights)
-        scores: np.ndarray = buffer[candidates]
-        buffer[ids] = 0.0
-        return scores
-
-    def _outside(self, passages: np.ndarray, excluded: np.ndarray) -> np.ndarray:
-        """The distinct `passages` that are not in `excluded` (itself distinct), in O(len) with the stamp buffer."""
-        stamp = self._buffers().stamp
-        stamp[passages] = 0
-        stamp[excluded] = -1
-        fresh = self._distinct(passages[stamp[passages] != -1])
-        stamp[excluded] = 0
-        return fresh
-
-    def _buffers(self) -> _Buffers:
-        """This thread's score and de-duplication buffers, one slot per passage, kept zeroed between queries."""
-        buffers: _Buffers | None = getattr(self._scratch, "buffers", None)
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's partial scores and marks of passages seen, one slot per passage, kept zeroed between
+        queries."""
+        buffers: tuple[np.ndarray, np.ndarray] | None = getattr(self._scratch, "buffers", None)
         if buffers is None:
-            buffers = _Buffers(np.zeros(self._passage_count), np.zeros(self._passage_count, dtype=np.int64))
-            self._scratch.buffers = buffers
+            buffers = self._scratch.buffers = (np.zeros(self._passage_count), np.zeros(self._passage_count, bool))
         return buffers
-
-
-class _Buffers(NamedTuple):
-    scores: np.ndarray
-    stamp: np.ndarray
-
-
-def _pruning_pays(scanned: int, lookups: int, exhaustive: int, looked_up_in: int | None = None) -> bool:
-    """Whether scattering `scanned` postings and looking `lookups` terms up in each candidate (about as many
-    as the postings, or `looked_up_in`) beats `exhaustive` block passes.
-
-    A posting scattered costs about POSTING_COST passes over one passage in a block, a term looked up in
-    one candidate about LOOKUP_COST.
-    """
-    candidates = scanned if looked_up_in is None else looked_up_in
-    return scanned * POSTING_COST + candidates * lookups * LOOKUP_COST < exhaustive
 
 
 def _below(total: float, threshold: float) -> bool:
     """`total` is below `threshold` by more than float rounding in either could account for."""
     return total * (1 + _BOUND_SLACK) + _BOUND_SLACK < threshold
+
+
+def _outside(order: list[int], taken: int, bound: dict[int, float], floor: dict[int, float]) -> float:
+    """The most a passage outside the lists of the first `taken` terms of `order` can score."""
+    return sum(floor.get(term, 0.0) for term in order[:taken]) + sum(bound[term] for term in order[taken:])
+
+
+def _reaching(
+    candidates: np.ndarray, partial: np.ndarray, still: float, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates (and their partial scores) that `still` more could lift to `threshold`."""
+    alive = (partial + still) * (1 + _BOUND_SLACK) + _BOUND_SLACK >= threshold
+    return candidates[alive], partial[alive]
 
 
 def _okapi(counts: np.ndarray, norms: np.ndarray, idf: np.ndarray | float, k1: float) -> np.ndarray:
