@@ -62,10 +62,19 @@ SORT_ALL_AT_MOST = 256
 # Passages scored together when every passage is scored: small enough for numpy's passes to stay in cache.
 BLOCK = 65_536
 
-# Scattering one posting, and looking a term up in one candidate passage, cost about this many passes
-# over a passage in a block (measured: gathers and searches against numpy passes that stay in cache).
-POSTING_COST = 3
-LOOKUP_COST = 9
+# What the work costs, in passes of one term over one passage of a block when every passage is scored
+# (about 0.85 ns on the 2-core EPYC of the benchmarks): scattering one posting (its weight worked out and
+# added to a buffer), looking a sparse term up in one candidate (a binary search in its postings), and a
+# dense one (a gather from its row). Measured by timing each over zipf-100k and zipf-1m.
+POSTING_COST = 15
+LOOKUP_COST = 20
+DENSE_LOOKUP_COST = 5
+
+# A threshold comes from scoring in full this many of the candidates best over the terms taken (or k).
+REFINE = 64
+
+# Sparse terms holding this few passages in all are scored in one pass over their postings.
+SCAN_ALL = 20_000
 
 # Bounds are compared with this much slack, so float rounding in a sum can never prune a top-k passage.
 _BOUND_SLACK = 1e-9
@@ -144,10 +153,22 @@ class BM25Index:
             return []
         if not terms:
             return [(i, 0.0) for i in range(k)]
+        if np.any(self._idf[terms] <= 0):
+            # Only a tiny corpus has such terms; a passage holding one can score below those holding none.
+            return self._exhaustive_top_k(terms, k)
+        dense = self._dense_slot[terms] >= 0
+        if not np.all(dense) and int(self._df[np.asarray(terms)[~dense]].sum()) <= SCAN_ALL:
+            scanned = self._scanned_top_k(terms, k)
+            if scanned is not None:
+                return scanned
         pruned = self._pruned_top_k(terms, k)
         if pruned is not None:
             return pruned
-        return self._exhaustive_top_k(terms, k)
+        if np.any(dense):
+            return self._exhaustive_top_k(terms, k)
+        everything = self._scanned_top_k(terms, k)
+        assert everything is not None, "sparse terms alone are always ranked"
+        return everything
 
     def matching_top_k(self, query_tokens: Iterable[str], k: int) -> dict[int, float]:
         """The best `k` passages holding at least one query term, best first, as {passage index: score}.
@@ -325,19 +346,18 @@ class BM25Index:
 
     def _pruned_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]] | None:
         """The exact top k from the passages that can reach it (MaxScore), or None when that would cost more
-        than scoring every passage.
+        than scoring every passage (or, for sparse terms, every posting).
 
-        Terms are taken from the largest bound down. Each term taken brings its list in as candidates — a
-        sparse term its postings, a dense term the passages where it weighs most (`bm25.dense_top`) — and
-        the k-th best score of the candidates over the terms taken is a threshold the k-th best passage is
-        not below. Once what a passage outside every list taken could score (the bounds of the terms not
-        taken, the floors of the dense ones taken) is below that threshold, the other terms are only looked
-        up in the candidates, largest bound first, and after each the candidates that could no longer
-        reach the threshold are dropped. The few left are scored exactly, in query order, and ranked.
+        Terms are taken one by one, each bringing its list in as candidates — a sparse term its postings, a
+        dense term the passages where it weighs most (`bm25.dense_top`) — those first that lower most, per
+        passage brought in, what a passage outside the candidates could score. The
+        candidates best over the terms taken are scored in full, and the k-th best of those scores is a
+        threshold the k-th best passage is not below. Once what a passage outside every list taken could
+        score (the bounds of the terms not taken, the floors of the dense ones taken) is below it, the other
+        terms are only looked up in the candidates, largest bound first, and after each the candidates that
+        could no longer reach the threshold are dropped. The few left are scored exactly, in query order.
         """
         multiplicity = Counter(terms)
-        if np.any(self._idf[list(multiplicity)] <= 0):
-            return None
         bound = {term: count * float(self._bound[term]) for term, count in multiplicity.items()}
         floor = {
             term: count * float(self._dense_floor[self._dense_slot[term]])
@@ -345,25 +365,23 @@ class BM25Index:
             if self._dense_slot[term] >= 0
         }
         sparse_postings = sum(int(self._df[term]) for term in multiplicity if term not in floor)
-        # What scoring every passage costs, in passes over one passage: a block's zeroing and selection and
-        # each dense row in full, and the sparse postings.
-        budget = (len(floor) + 2) * self._passage_count + sparse_postings
-        order = sorted(multiplicity, key=bound.__getitem__, reverse=True)
+        budget = (len(floor) + 2) * self._passage_count + sparse_postings * POSTING_COST
+        # Lists are taken by what each lowers the bound outside the candidates, per passage it brings in.
+        length = {term: self._dense_top.shape[1] if term in floor else int(self._df[term]) for term in multiplicity}
+        order = sorted(multiplicity, key=lambda term: (bound[term] - floor.get(term, 0.0)) / length[term], reverse=True)
         scores, seen = self._buffers()
         found: list[np.ndarray] = []
-        scanned, taken, threshold = 0, 0, -math.inf
+        work, taken, threshold, refined = 0.0, 0, -math.inf, False
 
         def taken_scores(candidates: np.ndarray) -> np.ndarray:
-            """The candidates' scores over the terms taken: sparse ones gathered, dense ones looked up."""
+            """The candidates' scores over the terms taken: sparse ones scattered, dense ones looked up."""
             total = scores[candidates]
             for term, weights in self._weights_at(set(order[:taken]) & floor.keys(), candidates).items():
                 total += weights * multiplicity[term]
             return total
 
         try:
-            while taken < len(order) and not (
-                sum(map(len, found)) >= k and _below(_outside(order, taken, bound, floor), threshold)
-            ):
+            while taken < len(order) and not (refined and _below(_outside(order, taken, bound, floor), threshold)):
                 term = order[taken]
                 slot = int(self._dense_slot[term])
                 if slot >= 0:
@@ -371,44 +389,117 @@ class BM25Index:
                 else:
                     ids, weights = self._postings(term)
                     scores[ids] += weights * multiplicity[term]
-                scanned += len(ids)
-                found.append(ids[~seen[ids]])
-                seen[found[-1]] = True
+                found.append(ids[seen[ids] < 0])
+                seen[found[-1]] = 0
                 taken += 1
-                if scanned * POSTING_COST > budget:
-                    return None
-                # No partial score exceeds the bounds taken, so only then can the threshold be high enough.
-                if sum(map(len, found)) >= k and _below(
-                    _outside(order, taken, bound, floor), sum(bound[term] for term in order[:taken])
+                work += len(ids) * POSTING_COST
+                # No score over the terms taken exceeds their bounds: only then can the threshold be enough.
+                if sum(map(len, found)) >= k and (
+                    not refined
+                    or _below(_outside(order, taken, bound, floor), sum(bound[term] for term in order[:taken]))
                 ):
                     found = [np.concatenate(found)]
-                    threshold = max(threshold, _kth_largest(taken_scores(found[0]), k))
+                    work += self._lookup_cost(order[taken:], REFINE) + len(found[0]) * self._lookup_cost(
+                        order[:taken], 1, sparse=False
+                    )
+                    refined_threshold = self._refined_threshold(
+                        found[0], taken_scores(found[0]), order[taken:], multiplicity, k
+                    )
+                    threshold, refined = max(threshold, refined_threshold), True
+                    # The dense terms' floors alone reaching it, nearly every passage could: score them all.
+                    if not _below(sum(floor.values()), threshold):
+                        return None
+                if work > budget:
+                    return None
             candidates = np.concatenate([np.empty(0, dtype=np.intp), *found])
             partial = taken_scores(candidates)
         finally:
             for ids in found:
                 scores[ids] = 0.0
-                seen[ids] = False
+                seen[ids] = -1
         if len(candidates) < k or not _below(_outside(order, taken, bound, floor), threshold):
             if floor or taken < len(order):
                 return None
             # Every term is sparse and taken: the passages outside the candidates score exactly 0.
             return self._exact_top_k(terms, candidates, k)
-        for looked_up, term in enumerate(order[taken:], start=taken):
-            remaining = sum(bound[term] for term in order[looked_up:])
+        rest = sorted(order[taken:], key=bound.__getitem__, reverse=True)
+        for looked_up, term in enumerate(rest):
+            remaining = sum(bound[term] for term in rest[looked_up:])
             candidates, partial = _reaching(candidates, partial, remaining, threshold)
-            if (len(candidates) * (len(order) - looked_up) * LOOKUP_COST + scanned * POSTING_COST) > budget:
+            work += self._lookup_cost([term], len(candidates))
+            if work > budget:
                 return None
             partial += self._weights_at({term}, candidates)[term] * multiplicity[term]
         if len(candidates) >= k:
             threshold = max(threshold, _kth_largest(partial, k))
         return self._exact_top_k(terms, _reaching(candidates, partial, 0.0, threshold)[0], k)
 
+    def _lookup_cost(self, terms: list[int], passages: int, sparse: bool = True) -> float:
+        """What looking `terms` up in `passages` passages costs (dense terms only, unless `sparse`)."""
+        dense = sum(1 for term in terms if self._dense_slot[term] >= 0)
+        return passages * (dense * DENSE_LOOKUP_COST + (len(terms) - dense) * LOOKUP_COST * sparse)
+
+    def _refined_threshold(
+        self, candidates: np.ndarray, partial: np.ndarray, rest: list[int], multiplicity: Counter[int], k: int
+    ) -> float:
+        """The k-th best full score among the candidates whose scores over the terms taken are best."""
+        keep = max(REFINE, k)
+        if len(candidates) > keep:
+            best = np.argpartition(partial, len(partial) - keep)[len(partial) - keep :]
+            candidates, partial = candidates[best], partial[best]
+        full = partial.copy()
+        for term, weights in self._weights_at(set(rest), candidates).items():
+            full += weights * multiplicity[term]
+        return _kth_largest(full, k)
+
     def _postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
         """The passages holding a sparse term (ascending), and its weight in each."""
         start, end = int(self._indptr[term_id]), int(self._indptr[term_id + 1])
         ids = self._ids[start:end].astype(np.intp)
         return ids, self._weights(term_id, self._counts[start:end], self._norm[ids])
+
+    def _scanned_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]] | None:
+        """The top k from every posting of the sparse terms, the dense ones looked up in those passages.
+
+        None when a passage holding none of the sparse terms could, by the dense terms' bounds, reach the
+        k-th best found; with sparse terms only, the passages holding none score 0 and fill in after them.
+        """
+        dense = {term for term in terms if self._dense_slot[term] >= 0}
+        sparse = [term for term in terms if term not in dense]
+        parts = [self._ids[self._indptr[term] : self._indptr[term + 1]].astype(np.intp) for term in sparse]
+        ids = np.concatenate([np.empty(0, dtype=np.intp), *parts])
+        scores, stamp = self._buffers()
+        positions = np.arange(len(ids), dtype=np.int32)
+        stamp[ids] = positions
+        candidates = ids[stamp[ids] == positions]
+        stamp[candidates] = -1
+        counts = np.concatenate([self._counts[self._indptr[term] : self._indptr[term + 1]] for term in sparse])
+        weights = _okapi(counts, self._norm[ids], np.repeat(self._idf[sparse], list(map(len, parts))), self.k1)
+        if dense:
+            looked_up = self._weights_at(dense, candidates)
+            pieces, offsets = [], np.cumsum([0, *map(len, parts)]).tolist()
+            for term in terms:
+                if term in dense:
+                    pieces.append((candidates, looked_up[term]))
+                else:
+                    n = sparse.index(term)
+                    pieces.append((ids[offsets[n] : offsets[n + 1]], weights[offsets[n] : offsets[n + 1]]))
+            ids, weights = np.concatenate([p for p, _ in pieces]), np.concatenate([w for _, w in pieces])
+        # np.add.at adds in array order, so each passage sums its terms in query order, as rank-bm25 does.
+        np.add.at(scores, ids, weights)
+        found = scores[candidates]
+        scores[candidates] = 0.0
+        best = [(int(candidates[p]), float(found[p])) for p in _best_of(candidates, found, k)]
+        if dense:
+            outside = sum(float(self._bound[term]) for term in terms if term in dense)
+            return best if len(best) == k and _below(outside, best[-1][1]) else None
+        if len(best) < k:
+            best += self._zero_scored(set(candidates.tolist()), k - len(best))
+        return best
+
+    def _zero_scored(self, held: set[int], count: int) -> list[tuple[int, float]]:
+        """The first `count` passages outside `held`, each with score 0."""
+        return list(islice(((i, 0.0) for i in range(self._passage_count) if i not in held), count))
 
     def _exact_top_k(self, terms: list[int], candidates: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The best k of `candidates` by their exact scores (each term added in query order, as rank-bm25
@@ -419,16 +510,16 @@ class BM25Index:
             scores += weights[term]
         best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
         if len(best) < k:
-            held = set(candidates.tolist())
-            best += islice(((i, 0.0) for i in range(self._passage_count) if i not in held), k - len(best))
+            best += self._zero_scored(set(candidates.tolist()), k - len(best))
         return best
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
-        """This thread's partial scores and marks of passages seen, one slot per passage, kept zeroed between
-        queries."""
+        """This thread's partial scores (0) and marks of passages seen (-1), one slot per passage, kept so
+        between queries."""
         buffers: tuple[np.ndarray, np.ndarray] | None = getattr(self._scratch, "buffers", None)
         if buffers is None:
-            buffers = self._scratch.buffers = (np.zeros(self._passage_count), np.zeros(self._passage_count, bool))
+            stamp = np.full(self._passage_count, -1, dtype=np.int32)
+            buffers = self._scratch.buffers = (np.zeros(self._passage_count), stamp)
         return buffers
 
 
