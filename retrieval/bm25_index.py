@@ -394,10 +394,7 @@ class BM25Index:
                 taken += 1
                 work += len(ids) * POSTING_COST
                 # No score over the terms taken exceeds their bounds: only then can the threshold be enough.
-                if sum(map(len, found)) >= k and (
-                    not refined
-                    or _below(_outside(order, taken, bound, floor), sum(bound[term] for term in order[:taken]))
-                ):
+                if sum(map(len, found)) >= k and not refined:
                     found = [np.concatenate(found)]
                     work += self._lookup_cost(order[taken:], REFINE) + len(found[0]) * self._lookup_cost(
                         order[:taken], 1, sparse=False
@@ -426,10 +423,19 @@ class BM25Index:
         for looked_up, term in enumerate(rest):
             remaining = sum(bound[term] for term in rest[looked_up:])
             candidates, partial = _reaching(candidates, partial, remaining, threshold)
-            work += self._lookup_cost([term], len(candidates))
+            lookup = self._lookup_cost([term], len(candidates))
+            if term not in floor and self._df[term] * POSTING_COST < lookup:
+                # Fewer postings than lookups: scattered and gathered instead.
+                work += self._df[term] * POSTING_COST + len(candidates)
+                ids, weights = self._postings(term)
+                scores[ids] = weights
+                partial += scores[candidates] * multiplicity[term]
+                scores[ids] = 0.0
+            else:
+                work += lookup
+                partial += self._weights_at({term}, candidates)[term] * multiplicity[term]
             if work > budget:
                 return None
-            partial += self._weights_at({term}, candidates)[term] * multiplicity[term]
         if len(candidates) >= k:
             threshold = max(threshold, _kth_largest(partial, k))
         return self._exact_top_k(terms, _reaching(candidates, partial, 0.0, threshold)[0], k)
