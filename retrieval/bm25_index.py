@@ -62,13 +62,15 @@ SORT_ALL_AT_MOST = 256
 # Passages scored together when every passage is scored: small enough for numpy's passes to stay in cache.
 BLOCK = 65_536
 
-# What the work costs, in passes of one term over one passage of a block when every passage is scored
-# (about 0.85 ns on the 2-core EPYC of the benchmarks): scattering one posting (its weight worked out and
-# added to a buffer), looking a sparse term up in one candidate (a binary search in its postings), and a
-# dense one (a gather from its row). Measured by timing each over zipf-100k and zipf-1m.
-POSTING_COST = 15
-LOOKUP_COST = 20
-DENSE_LOOKUP_COST = 5
+# What the work costs, in passes of one term over one passage of a block when every passage is scored in
+# float32 (about 0.5 ns on the 2-core EPYC of the benchmarks): scattering a posting into a block, and into a
+# buffer of the whole corpus (its weight worked out first), looking a sparse term up in one candidate (a
+# binary search in its postings), and a dense one (a gather from its row). Timed over zipf-100k and
+# zipf-1m, where the whole-corpus buffers no longer fit in the CPU's cache and cost twice as much.
+BLOCK_POSTING_COST = 20
+POSTING_COST = 40
+LOOKUP_COST = 40
+DENSE_LOOKUP_COST = 10
 
 # A threshold comes from scoring in full this many of the candidates best over the terms taken (or k).
 REFINE = 64
@@ -156,19 +158,23 @@ class BM25Index:
         if np.any(self._idf[terms] <= 0):
             # Only a tiny corpus has such terms; a passage holding one can score below those holding none.
             return self._exhaustive_top_k(terms, k)
-        dense = self._dense_slot[terms] >= 0
-        if not np.all(dense) and int(self._df[np.asarray(terms)[~dense]].sum()) <= SCAN_ALL:
+        distinct = set(terms)
+        dense = sum(1 for term in distinct if self._dense_slot[term] >= 0)
+        sparse_postings = sum(int(self._df[term]) for term in distinct if self._dense_slot[term] < 0)
+        if dense < len(distinct) and sparse_postings <= SCAN_ALL:
             scanned = self._scanned_top_k(terms, k)
             if scanned is not None:
                 return scanned
-        pruned = self._pruned_top_k(terms, k)
+        # What scoring every passage costs: a block's zeroing and selection, each dense row, the postings.
+        budget = (dense + 2) * self._passage_count + sparse_postings * BLOCK_POSTING_COST
+        pruned = self._pruned_top_k(terms, k, budget)
         if pruned is not None:
             return pruned
-        if np.any(dense):
-            return self._exhaustive_top_k(terms, k)
-        everything = self._scanned_top_k(terms, k)
-        assert everything is not None, "sparse terms alone are always ranked"
-        return everything
+        if not dense and sparse_postings * POSTING_COST < budget:
+            everything = self._scanned_top_k(terms, k)
+            assert everything is not None, "sparse terms alone are always ranked"
+            return everything
+        return self._exhaustive_top_k(terms, k)
 
     def matching_top_k(self, query_tokens: Iterable[str], k: int) -> dict[int, float]:
         """The best `k` passages holding at least one query term, best first, as {passage index: score}.
@@ -308,17 +314,27 @@ class BM25Index:
         return np.concatenate([block for _, block in self._blocks(terms)])
 
     def _exhaustive_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]]:
-        """The top k over every passage, keeping only each block's best k (ties included) along the way."""
+        """The top k over every passage: each scored first in float32, which numpy does twice as fast, and
+        the passages that could be among the best k by those scores then scored exactly.
+
+        float32 keeps 24 bits: a weight takes at most 8 roundings and a sum one more per term, so a rough
+        score is within `slack` of the exact one.
+        """
+        magnitude = sum(abs(float(self._idf[term])) for term in terms) * (abs(self.k1) + 1)
+        slack = (len(terms) + 8) * 2.0**-22 * magnitude
+        threshold = -math.inf
         kept_ids, kept_scores = [], []
-        for start, block in self._blocks(terms):
-            chosen = np.array(_best_of(np.arange(start, start + len(block)), block, k), dtype=np.intp)
+        for start, block in self._blocks(terms, np.float32):
+            threshold = max(threshold, _kth_largest(block, min(k, len(block))))
+            chosen = np.flatnonzero(block >= threshold - 2 * slack)
             kept_ids.append(chosen + start)
             kept_scores.append(block[chosen])
         candidates, scores = np.concatenate(kept_ids), np.concatenate(kept_scores)
-        return [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
+        return self._exact_top_k(terms, candidates[scores >= _kth_largest(scores, k) - 2 * slack], k)
 
-    def _blocks(self, terms: list[int]) -> Iterator[tuple[int, np.ndarray]]:
-        """(first passage, scores) of successive blocks of BLOCK passages, each term added in query order.
+    def _blocks(self, terms: list[int], dtype: type[np.floating[Any]] = np.float64) -> Iterator[tuple[int, np.ndarray]]:
+        """(first passage, scores) of successive blocks of BLOCK passages, each term added in query order,
+        computed in `dtype` (exactly as rank-bm25 in float64).
 
         numpy's passes over a block stay in the CPU cache; over the whole corpus each would go to memory.
         """
@@ -328,13 +344,13 @@ class BM25Index:
                 sparse[term_id] = self._postings(term_id)
         for start in range(0, self._passage_count, BLOCK):
             end = min(start + BLOCK, self._passage_count)
-            norms = self._norm[start:end]
-            block = np.zeros(end - start)
+            norms = self._norm[start:end].astype(dtype)
+            block = np.zeros(end - start, dtype=dtype)
             for term_id in terms:
                 slot = int(self._dense_slot[term_id])
                 if slot >= 0:
                     counts = self._dense_counts[slot, start:end]
-                    weights = self._weights(term_id, counts, norms)
+                    weights = _okapi(counts, norms, float(self._idf[term_id]), self.k1, dtype)
                     if not self._norm_positive:
                         weights[counts == 0] = 0.0
                     block += weights
@@ -344,7 +360,7 @@ class BM25Index:
                     block[ids[first:last] - start] += weights[first:last]
             yield start, block
 
-    def _pruned_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]] | None:
+    def _pruned_top_k(self, terms: list[int], k: int, budget: float) -> list[tuple[int, float]] | None:
         """The exact top k from the passages that can reach it (MaxScore), or None when that would cost more
         than scoring every passage (or, for sparse terms, every posting).
 
@@ -364,8 +380,6 @@ class BM25Index:
             for term, count in multiplicity.items()
             if self._dense_slot[term] >= 0
         }
-        sparse_postings = sum(int(self._df[term]) for term in multiplicity if term not in floor)
-        budget = (len(floor) + 2) * self._passage_count + sparse_postings * POSTING_COST
         # Lists are taken by what each lowers the bound outside the candidates, per passage it brings in.
         length = {term: self._dense_top.shape[1] if term in floor else int(self._df[term]) for term in multiplicity}
         order = sorted(multiplicity, key=lambda term: (bound[term] - floor.get(term, 0.0)) / length[term], reverse=True)
@@ -383,6 +397,9 @@ class BM25Index:
         try:
             while taken < len(order) and not (refined and _below(_outside(order, taken, bound, floor), threshold)):
                 term = order[taken]
+                work += length[term] * POSTING_COST
+                if work > budget:
+                    return None
                 slot = int(self._dense_slot[term])
                 if slot >= 0:
                     ids = self._dense_top[slot].astype(np.intp)
@@ -392,13 +409,14 @@ class BM25Index:
                 found.append(ids[seen[ids] < 0])
                 seen[found[-1]] = 0
                 taken += 1
-                work += len(ids) * POSTING_COST
                 # No score over the terms taken exceeds their bounds: only then can the threshold be enough.
                 if sum(map(len, found)) >= k and not refined:
                     found = [np.concatenate(found)]
                     work += self._lookup_cost(order[taken:], REFINE) + len(found[0]) * self._lookup_cost(
                         order[:taken], 1, sparse=False
                     )
+                    if work > budget:
+                        return None
                     refined_threshold = self._refined_threshold(
                         found[0], taken_scores(found[0]), order[taken:], multiplicity, k
                     )
@@ -406,8 +424,8 @@ class BM25Index:
                     # The dense terms' floors alone reaching it, nearly every passage could: score them all.
                     if not _below(sum(floor.values()), threshold):
                         return None
-                if work > budget:
-                    return None
+                    if work + self._predicted_cost(order, taken, length, bound, floor, threshold) > budget:
+                        return None
             candidates = np.concatenate([np.empty(0, dtype=np.intp), *found])
             partial = taken_scores(candidates)
         finally:
@@ -424,21 +442,42 @@ class BM25Index:
             remaining = sum(bound[term] for term in rest[looked_up:])
             candidates, partial = _reaching(candidates, partial, remaining, threshold)
             lookup = self._lookup_cost([term], len(candidates))
-            if term not in floor and self._df[term] * POSTING_COST < lookup:
+            scattered = term not in floor and self._df[term] * POSTING_COST < lookup
+            work += self._df[term] * POSTING_COST + len(candidates) if scattered else lookup
+            if work > budget:
+                return None
+            if scattered:
                 # Fewer postings than lookups: scattered and gathered instead.
-                work += self._df[term] * POSTING_COST + len(candidates)
                 ids, weights = self._postings(term)
                 scores[ids] = weights
                 partial += scores[candidates] * multiplicity[term]
                 scores[ids] = 0.0
             else:
-                work += lookup
                 partial += self._weights_at({term}, candidates)[term] * multiplicity[term]
-            if work > budget:
-                return None
         if len(candidates) >= k:
             threshold = max(threshold, _kth_largest(partial, k))
         return self._exact_top_k(terms, _reaching(candidates, partial, 0.0, threshold)[0], k)
+
+    def _predicted_cost(
+        self,
+        order: list[int],
+        taken: int,
+        length: dict[int, int],
+        bound: dict[int, float],
+        floor: dict[int, float],
+        threshold: float,
+    ) -> float:
+        """What the lists still to take and the first look-up in all their candidates would cost, given the
+        threshold (infinite when no number of lists taken would do)."""
+        more = taken
+        while more < len(order) and not _below(_outside(order, more, bound, floor), threshold):
+            more += 1
+        if not _below(_outside(order, more, bound, floor), threshold):
+            return math.inf
+        scanned = sum(length[term] for term in order[taken:more])
+        rest = sorted(order[more:], key=bound.__getitem__, reverse=True)[:1]
+        candidates = sum(length[term] for term in order[:more])
+        return scanned * POSTING_COST + self._lookup_cost(rest, candidates)
 
     def _lookup_cost(self, terms: list[int], passages: int, sparse: bool = True) -> float:
         """What looking `terms` up in `passages` passages costs (dense terms only, unless `sparse`)."""
@@ -547,9 +586,15 @@ def _reaching(
     return candidates[alive], partial[alive]
 
 
-def _okapi(counts: np.ndarray, norms: np.ndarray, idf: np.ndarray | float, k1: float) -> np.ndarray:
-    """idf * (tf * (k1 + 1) / (tf + norm)), in rank-bm25's order of float64 operations."""
-    tf = counts.astype(np.float64)
+def _okapi(
+    counts: np.ndarray,
+    norms: np.ndarray,
+    idf: np.ndarray | float,
+    k1: float,
+    dtype: type[np.floating[Any]] = np.float64,
+) -> np.ndarray:
+    """idf * (tf * (k1 + 1) / (tf + norm)), in rank-bm25's order of operations (its float64 ones by default)."""
+    tf = counts.astype(dtype)
     denominator = norms + tf
     tf *= k1 + 1
     tf /= denominator
