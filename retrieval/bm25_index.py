@@ -8,12 +8,17 @@ rank-bm25's own float64 operations, so scores are rank-bm25's bit for bit while 
 disk instead of 12. The terms that at least an eighth of the passages hold are kept as dense rows of counts
 (one byte per passage), because looking a passage up in a row is O(1).
 
-Ranking the best k (MaxScore, exact): terms whose largest weights add up to less than the k-th best
-score cannot lift a passage that has none of the other terms into the top k, so only passages holding
-one of the other terms are scored — fully, term by term in query order, the rest looked up — and ranked
-(see `_pruned_top_k`). When that would cost more than scoring every passage (a query of common terms
-only), or a term's idf is not positive, every passage is scored, in blocks that stay in the CPU cache;
-the answer is the same either way. No per-query buffer as large as the corpus is allocated.
+Ranking the best k, exactly, by the cheapest of three ways (each one's cost estimated from the
+query's postings, see the costs below). Sparse terms holding few passages: every posting is scored and the
+dense terms are looked up in those passages, which stands when the dense terms' largest weights add up to
+less than the k-th best (`_scanned_top_k`). Otherwise MaxScore (`_pruned_top_k`): the terms whose largest
+weights add up to less than a threshold the k-th best reaches cannot lift a passage that has none of the
+other terms into the top k, so only the passages of the other terms are candidates, and the rest are
+looked up in them, dropping after each the candidates that can no longer reach it. When that would cost
+more than scoring every passage (queries of common terms only), or a term's idf is not positive, every
+passage is scored, in blocks that stay in the CPU cache: in float32 first, then exactly for the passages
+that float32's rounding leaves near the top (`_exhaustive_top_k`). The scores returned are always the exact
+ones. The per-thread buffers as large as the corpus are allocated once, not per query.
 
 rank-bm25 quirks kept on purpose: a term whose idf is negative (it is in more than half the passages) gets
 `epsilon * average_idf` instead, where the average is over every term's raw idf, negative ones included, so
@@ -52,9 +57,6 @@ TERM_MEMORY = 1 << 16
 
 # For each dense term, the passages where it weighs most are kept, this many.
 DENSE_TOP = 2048
-
-# When the sparse query terms hold this few passages in all, they are scored without a first threshold.
-SCAN_DIRECTLY = 20_000
 
 # Ranking this many scores or fewer is quicker with one partition than with any narrowing first.
 SORT_ALL_AT_MOST = 256
@@ -366,12 +368,13 @@ class BM25Index:
 
         Terms are taken one by one, each bringing its list in as candidates — a sparse term its postings, a
         dense term the passages where it weighs most (`bm25.dense_top`) — those first that lower most, per
-        passage brought in, what a passage outside the candidates could score. The
-        candidates best over the terms taken are scored in full, and the k-th best of those scores is a
-        threshold the k-th best passage is not below. Once what a passage outside every list taken could
-        score (the bounds of the terms not taken, the floors of the dense ones taken) is below it, the other
-        terms are only looked up in the candidates, largest bound first, and after each the candidates that
-        could no longer reach the threshold are dropped. The few left are scored exactly, in query order.
+        passage brought in, what a passage outside the candidates could score: the bounds of the terms not
+        taken and the floors of the dense ones taken. As soon as there are k candidates, the best of them
+        (by the terms taken) are scored in full, and the k-th best of those is a threshold that the k-th best
+        passage is not below. Lists are taken until what a passage outside them could score is below it;
+        the other terms are then only looked up in the candidates, largest bound first, and after each the
+        candidates that could no longer reach the threshold are dropped. The few left are scored exactly,
+        in query order.
         """
         multiplicity = Counter(terms)
         bound = {term: count * float(self._bound[term]) for term, count in multiplicity.items()}
@@ -389,7 +392,7 @@ class BM25Index:
 
         def taken_scores(candidates: np.ndarray) -> np.ndarray:
             """The candidates' scores over the terms taken: sparse ones scattered, dense ones looked up."""
-            total = scores[candidates]
+            total: np.ndarray = scores[candidates]
             for term, weights in self._weights_at(set(order[:taken]) & floor.keys(), candidates).items():
                 total += weights * multiplicity[term]
             return total
@@ -409,12 +412,12 @@ class BM25Index:
                 found.append(ids[seen[ids] < 0])
                 seen[found[-1]] = 0
                 taken += 1
-                # No score over the terms taken exceeds their bounds: only then can the threshold be enough.
+                # With k candidates, the best of them scored in full give the threshold that says how many
+                # more lists are needed, and whether that costs less than scoring every passage.
                 if sum(map(len, found)) >= k and not refined:
                     found = [np.concatenate(found)]
-                    work += self._lookup_cost(order[taken:], REFINE) + len(found[0]) * self._lookup_cost(
-                        order[:taken], 1, sparse=False
-                    )
+                    dense_taken = len(set(order[:taken]) & floor.keys())
+                    work += self._lookup_cost(order[taken:], REFINE) + len(found[0]) * dense_taken * DENSE_LOOKUP_COST
                     if work > budget:
                         return None
                     refined_threshold = self._refined_threshold(
@@ -479,10 +482,10 @@ class BM25Index:
         candidates = sum(length[term] for term in order[:more])
         return scanned * POSTING_COST + self._lookup_cost(rest, candidates)
 
-    def _lookup_cost(self, terms: list[int], passages: int, sparse: bool = True) -> float:
-        """What looking `terms` up in `passages` passages costs (dense terms only, unless `sparse`)."""
+    def _lookup_cost(self, terms: list[int], passages: int) -> float:
+        """What looking `terms` up in `passages` passages costs."""
         dense = sum(1 for term in terms if self._dense_slot[term] >= 0)
-        return passages * (dense * DENSE_LOOKUP_COST + (len(terms) - dense) * LOOKUP_COST * sparse)
+        return passages * (dense * DENSE_LOOKUP_COST + (len(terms) - dense) * LOOKUP_COST)
 
     def _refined_threshold(
         self, candidates: np.ndarray, partial: np.ndarray, rest: list[int], multiplicity: Counter[int], k: int
