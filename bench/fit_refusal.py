@@ -41,7 +41,7 @@ DATA = REPOSITORY / "tests" / "data"
 WEIGHTS = REPOSITORY / "retrieval" / "data" / "refusal.json"
 # The rule before this one, scored beside it: answer when the best passage holds this share of the weight.
 BASELINE_COVERAGE = 0.25
-LEXICAL = ("coverage", "sentence_coverage", "log_bm25", "gap", "unknown", "log_terms")
+LEXICAL = ("coverage", "sentence_coverage", "bm25", "gap", "unknown", "missing", "log_terms")
 # The threshold: the lowest at which the fit half's same-domain negatives are refused this often.
 NEGATIVES_REFUSED = 0.95
 # L2 penalty on the standardised weights; small, the data are thousands of questions.
@@ -50,10 +50,14 @@ PENALTY = 1e-3
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One question as the rule sees it: its signals, whether the first passage is right, and where it is from."""
+    """One question as the rule sees it: its signals, whether the first passage is right, and where it is from.
+
+    `correct`: right passage first and a gold string in its quote, as `quotebot eval` counts "answered correctly".
+    """
 
     signals: Signals | None
     positive: bool
+    correct: bool
     answerable: bool
     kind: str
     source: str
@@ -103,7 +107,8 @@ def _samples(source: str, groups: Sequence[EvalGroup]) -> list[Sample]:
 def _sample(source: str, outcome: Outcome) -> Sample:
     question = outcome.question
     kind = "answerable" if question.answerable else "other corpus" if question.other_corpus else "off-topic"
-    return Sample(outcome.signals, question.answerable and outcome.rank == 1, question.answerable, kind, source)
+    positive = question.answerable and outcome.rank == 1
+    return Sample(outcome.signals, positive, positive and bool(outcome.quote_hit), question.answerable, kind, source)
 
 
 def _counts(samples: Sequence[Sample]) -> str:
@@ -164,7 +169,7 @@ def _figures_table(check: dict[str, list[Sample]], rules: dict[str, Callable[[Si
     for name, samples in check.items():
         for label, rule in rules.items():
             answerable = [s for s in samples if s.answerable]
-            correct = sum(s.positive and _decide(rule, s) for s in answerable)
+            correct = sum(s.correct and _decide(rule, s) for s in answerable)
             cells = [_share(correct, len(answerable))]
             for kind in ("other corpus", "off-topic"):
                 negatives = [s for s in samples if s.kind == kind]

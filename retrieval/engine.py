@@ -153,31 +153,36 @@ class AnswerEngine:
             return self._apply_lesson(
                 Answer(question, results, Refusal.NOT_COVERED), concepts, query, on_topic, top, excluded
             )
-        signals = self._signals(ranked, scores, on_topic, results[0], len(concepts))
+        best_possible = self._bm25.best_possible(self._bm25_terms(concepts + topic))
+        signals = self._signals(ranked, scores, best_possible, on_topic, results[0], len(concepts))
         confidence = self.refusal.confidence(signals)
         confident = self.refusal.confident(signals)
         answer = Answer(question, results, None if confident else Refusal.NOT_COVERED, confidence, signals)
         return self._apply_lesson(answer, concepts, query, on_topic, top, excluded)
 
     def _signals(
-        self, ranked: Sequence[Ranked], bm25: dict[int, float], on_topic: WeightedQuery, best: Result, terms: int
+        self,
+        ranked: Sequence[Ranked],
+        bm25: dict[int, float],
+        best_possible: float,
+        on_topic: WeightedQuery,
+        best: Result,
+        terms: int,
     ) -> Signals:
         """What the refusal rule weighs: how much of the question the best passage holds, and how clearly it leads."""
         total = on_topic.total or 1.0
-        sentences = self._passages[ranked[0].index].sentences
+        passage = self._passages[ranked[0].index]
         first = ranked[0].score
         gap = (first - ranked[1].score) / first if len(ranked) > 1 and first > 0 else 1.0
-        unknown = sum(
-            weight
-            for concept, weight in zip(on_topic.concepts, on_topic.weights, strict=True)
-            if not any(map(self._used, concept.forms))
-        )
+        weighed = list(zip(on_topic.concepts, on_topic.weights, strict=True))
+        held = on_topic.found_in(passage.terms)
         return Signals(
             coverage=best.coverage,
-            sentence_coverage=max((on_topic.sentence_weight(s, 0.0) / total for s in sentences), default=0.0),
-            bm25=bm25.get(ranked[0].index, 0.0),
+            sentence_coverage=max((on_topic.sentence_weight(s, 0.0) / total for s in passage.sentences), default=0.0),
+            bm25=bm25.get(ranked[0].index, 0.0) / best_possible if best_possible > 0 else 0.0,
             gap=min(max(gap, 0.0), 1.0),
-            unknown=unknown / total,
+            unknown=sum(w for c, w in weighed if not any(map(self._used, c.forms))) / total,
+            missing=max((w for k, (_, w) in enumerate(weighed) if k not in held), default=0.0) / total,
             terms=terms,
         )
 

@@ -23,10 +23,11 @@ class Signals:
     """What the engine knows about its best passage for one question.
 
     coverage: share of the question's weight (corpus idf) the best passage holds; sentence_coverage: the
-    same in its best single sentence; bm25: its BM25 score; gap: how far the second candidate's final
-    score falls below the first's (0: a tie, 1: no second); unknown: share of the question's weight in
-    words no passage uses; terms: how many content concepts the question has. cosine and agreement are
-    None when the semantic stage is off.
+    same in its best single sentence; bm25: its BM25 score as a share of the best any passage could
+    reach for these terms; gap: how far the second candidate's final score falls below the first's (0: a
+    tie, 1: no second); unknown: share of the question's weight in words no passage uses; missing: the
+    heaviest single concept the best passage lacks, as a share; terms: how many content concepts the
+    question has. cosine and agreement are None when the semantic stage is off.
     """
 
     coverage: float
@@ -34,6 +35,7 @@ class Signals:
     bm25: float
     gap: float
     unknown: float
+    missing: float
     terms: int
     cosine: float | None = None
     agreement: float | None = None
@@ -47,9 +49,10 @@ class Signals:
 FEATURES: Mapping[str, Callable[[Signals], float]] = {
     "coverage": lambda s: s.coverage,
     "sentence_coverage": lambda s: s.sentence_coverage,
-    "log_bm25": lambda s: math.log1p(max(s.bm25, 0.0)),
+    "bm25": lambda s: s.bm25,
     "gap": lambda s: s.gap,
     "unknown": lambda s: s.unknown,
+    "missing": lambda s: s.missing,
     "log_terms": lambda s: math.log(max(s.terms, 1)),
     "cosine": lambda s: s.cosine or 0.0,
     "agreement": lambda s: s.agreement or 0.0,
