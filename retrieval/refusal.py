@@ -27,7 +27,9 @@ class Signals:
     reach for these terms; gap: how far the second candidate's final score falls below the first's (0: a
     tie, 1: no second); unknown: share of the question's weight in words no passage uses; missing: the
     heaviest single concept the best passage lacks, as a share; terms: how many content concepts the
-    question has. cosine and agreement are None when the semantic stage is off.
+    question has. cosine: the best passage's cosine with the question; spread: how far that stands above
+    the mean cosine of all passages; lead: above the nearest other passage (negative when one is nearer);
+    agreement: 1 / the best passage's rank by cosine. These four are None when the semantic stage is off.
     """
 
     coverage: float
@@ -38,6 +40,8 @@ class Signals:
     missing: float
     terms: int
     cosine: float | None = None
+    spread: float | None = None
+    lead: float | None = None
     agreement: float | None = None
 
     @property
@@ -55,6 +59,8 @@ FEATURES: Mapping[str, Callable[[Signals], float]] = {
     "missing": lambda s: s.missing,
     "log_terms": lambda s: math.log(max(s.terms, 1)),
     "cosine": lambda s: s.cosine or 0.0,
+    "spread": lambda s: s.spread or 0.0,
+    "lead": lambda s: s.lead or 0.0,
     "agreement": lambda s: s.agreement or 0.0,
 }
 
