@@ -19,7 +19,8 @@ from bot.querylog.schema import query_log
 
 _c = query_log.c
 # An answered question whose best passage holds less than this share of the question's weight is shown as
-# low confidence: it cleared the engine's 25 % rule, but not by much (answerable dev questions: 0.35-1.00).
+# low confidence: the engine's fitted refusal rule answered it on little shared wording, which is where a
+# wrong answer hides (answerable seed dev questions hold 0.35-1.00).
 LOW_COVERAGE = 0.4
 
 
