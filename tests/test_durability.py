@@ -136,7 +136,10 @@ async def test_a_sigkill_under_load_loses_no_question_and_repeats_none(
         lambda: sum(replies(emulator).values()) >= len(asked),
         PATIENCE,
         "every question answered",
-        lambda: f"{len(delivered(emulator.calls))} fetched, {sum(replies(emulator).values())} answered",
+        lambda: (
+            f"{len(delivered(emulator.calls))} fetched, {sum(replies(emulator).values())} answered; "
+            f"{restarted.status()}"
+        ),
     )
     emulator.send_text("/sources", user_id=7)
     emulator.wait_for_sync("sendMessage", lambda call: call.ok and call.result["chat"]["id"] == 7, timeout=60)
@@ -174,7 +177,9 @@ async def test_sigterm_with_a_backlog_stops_in_time_and_the_rest_is_answered_at_
     assert "update(s) wait in" in bot.log(stopping)
 
     restarted = BotProcess(emulator, data_dir, log)
-    wait_until(lambda: sum(replies(emulator).values()) >= len(asked), PATIENCE, "every question answered")
+    wait_until(
+        lambda: sum(replies(emulator).values()) >= len(asked), PATIENCE, "every question answered", restarted.status
+    )
     emulator.send_text("/sources", user_id=7)
     emulator.wait_for_sync("sendMessage", lambda call: call.ok and call.result["chat"]["id"] == 7, timeout=60)
     restarted.terminate()

@@ -150,3 +150,17 @@ async def test_a_question_answered_just_before_sigkill_is_loaded_on_the_next_sta
     finally:
         await log.close()
     assert record.question == CARD_QUESTION and record.answered
+
+
+async def test_a_429_or_a_5xx_while_checking_for_another_poller_does_not_stop_the_bot(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    emulator.fail_next("getUpdates", status=429)
+    emulator.fail_next("getUpdates", status=500, description="Internal Server Error")
+    bot = BotProcess(emulator, tmp_path / "data", tmp_path / "bot.log")
+    emulator.wait_for_sync("setMyCommands", timeout=30)
+    emulator.send_text(CARD_QUESTION)
+    answer = await emulator.wait_for("sendMessage", timeout=30)
+    bot.terminate()
+    assert CARD_ANSWER in answer.result["text"]
+    assert bot.process.returncode == 0 and "Traceback" not in bot.log()
