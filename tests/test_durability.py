@@ -94,17 +94,21 @@ def in_hand(emulator: TelegramEmulator) -> int:
 def kill_with_updates_in_hand(emulator: TelegramEmulator, bot: BotProcess) -> None:
     """SIGKILL while the network is cut and the bot holds fetched, unanswered updates.
 
-    During a backoff after an injected getUpdates fault the workers may have answered everything;
-    then the cut is lifted (its requests dropped, which the bot retries) and tried again a moment later.
+    The cut comes only once the bot is seen holding some: cutting it off at random over and over
+    drops its getUpdates calls, and its backoff (up to 30 s) could then outlast the wait. During a
+    backoff after an injected getUpdates fault the workers may have answered everything; then the
+    cut is lifted again at once and the next batch awaited.
     """
-    for _ in range(50):
-        with emulator.partition():
-            time.sleep(0.5)
-            if in_hand(emulator) > 0:
-                bot.kill()
-                return
-        time.sleep(0.2)
-    raise AssertionError("the bot never held an unanswered update")
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        if in_hand(emulator) > 0:
+            with emulator.partition():
+                time.sleep(0.1)  # calls answered just before the cut are recorded
+                if in_hand(emulator) > 0:
+                    bot.kill()
+                    return
+        time.sleep(0.01)
+    raise AssertionError(f"the bot never held an unanswered update; {bot.status()}")
 
 
 async def logged_questions(data_dir: Path, environment: dict[str, str]) -> Counter[str]:
