@@ -33,7 +33,7 @@ ENV PATH=/opt/quotebot/bin:$PATH \
     QUOTEBOT_METRICS_HOST=0.0.0.0
 WORKDIR /app
 # The search index ships with the image, so a container answers without indexing at start. It is built by
-# the user the container runs as, so that user can read it (quotebot writes its index files private).
+# the user the container runs as, who can then also replace it when the sources change (its files are 0644).
 RUN install -d -o quotebot /app/seeds/.quotebot-index
 USER 10001
 RUN quotebot index --corpus /app/seeds

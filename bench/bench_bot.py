@@ -85,7 +85,8 @@ async def quotebot(emulator: TelegramEmulator, data_dir: Path, corpus_root: Path
         corpus=corpus_root, token=emulator.token, base_url=emulator.base_url, rate_limit_per_minute=10**6
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(serve_until_stopped(build_application(settings, engine, log, Metrics()), stop))
+    application = build_application(settings, engine, log, Metrics())
+    task = asyncio.create_task(serve_until_stopped(application, stop, data_dir, check_alone=False))
     await emulator.wait_for("setMyCommands", timeout=30)
     try:
         yield

@@ -42,7 +42,7 @@ cd "$(dirname "$dockerfile")"
 "$hadolint_venv/bin/hadolint" --no-color --failure-threshold style "$dockerfile"
 
 # compose.yaml must refuse .env.example as it is (no database password yet), and with one filled in must hand
-# the bot that password verbatim, whatever it holds.
+# the bot and the web inbox that password verbatim, whatever it holds.
 if [[ -f compose.yaml ]]; then
     compose_dir=$(mktemp -d)
     trap 'rm -rf "$compose_dir"' EXIT
@@ -58,9 +58,11 @@ if [[ -f compose.yaml ]]; then
         echo "lint: compose.yaml does not resolve with .env.example and a password filled in" >&2
         exit 1
     fi
-    if ! grep -qF "DATABASE_PASSWORD: $password" <<<"$resolved" \
-        || ! grep -qF "DATABASE_URL: postgresql://quotebot@postgres:5432/quotebot" <<<"$resolved"; then
-        echo "lint: compose.yaml does not hand the bot the password verbatim beside DATABASE_URL:" >&2
+    # Every service with a DATABASE_URL (the bot, the web inbox) gets the password beside it, none inside it.
+    urls=$(grep -cF "DATABASE_URL: postgresql://quotebot@postgres:5432/quotebot" <<<"$resolved" || true)
+    passwords=$(grep -cF "DATABASE_PASSWORD: $password" <<<"$resolved" || true)
+    if (( urls < 2 || passwords != urls )) || [[ $(grep -c "DATABASE_URL:" <<<"$resolved") != "$urls" ]]; then
+        echo "lint: compose.yaml does not hand each service the password verbatim beside DATABASE_URL:" >&2
         grep -E "DATABASE_|POSTGRES_PASSWORD" <<<"$resolved" >&2
         exit 1
     fi

@@ -8,12 +8,17 @@ rank-bm25's own float64 operations, so scores are rank-bm25's bit for bit while 
 disk instead of 12. The terms that at least an eighth of the passages hold are kept as dense rows of counts
 (one byte per passage), because looking a passage up in a row is O(1).
 
-Ranking the best k (MaxScore, exact): terms whose largest weights add up to less than the k-th best
-score cannot lift a passage that has none of the other terms into the top k, so only passages holding
-one of the other terms are scored — fully, term by term in query order, the rest looked up — and ranked
-(see `_pruned_top_k`). When that would cost more than scoring every passage (a query of common terms
-only), or a term's idf is not positive, every passage is scored, in blocks that stay in the CPU cache;
-the answer is the same either way. No per-query buffer as large as the corpus is allocated.
+Ranking the best k, exactly, by the cheapest of three ways (each one's cost estimated from the
+query's postings, see the costs below). Sparse terms holding few passages: every posting is scored and the
+dense terms are looked up in those passages, which stands when the dense terms' largest weights add up to
+less than the k-th best (`_scanned_top_k`). Otherwise MaxScore (`_pruned_top_k`): the terms whose largest
+weights add up to less than a threshold the k-th best reaches cannot lift a passage that has none of the
+other terms into the top k, so only the passages of the other terms are candidates, and the rest are
+looked up in them, dropping after each the candidates that can no longer reach it. When that would cost
+more than scoring every passage (queries of common terms only), or a term's idf is not positive, every
+passage is scored, in blocks that stay in the CPU cache: in float32 first, then exactly for the passages
+that float32's rounding leaves near the top (`_exhaustive_top_k`). The scores returned are always the exact
+ones. The per-thread buffers as large as the corpus are allocated once, not per query.
 
 rank-bm25 quirks kept on purpose: a term whose idf is negative (it is in more than half the passages) gets
 `epsilon * average_idf` instead, where the average is over every term's raw idf, negative ones included, so
@@ -31,7 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, count, islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -53,19 +58,27 @@ TERM_MEMORY = 1 << 16
 # For each dense term, the passages where it weighs most are kept, this many.
 DENSE_TOP = 2048
 
-# When the sparse query terms hold this few passages in all, they are scored without a first threshold.
-SCAN_DIRECTLY = 20_000
-
 # Ranking this many scores or fewer is quicker with one partition than with any narrowing first.
 SORT_ALL_AT_MOST = 256
 
 # Passages scored together when every passage is scored: small enough for numpy's passes to stay in cache.
 BLOCK = 65_536
 
-# Scattering one posting, and looking a term up in one candidate passage, cost about this many passes
-# over a passage in a block (measured: gathers and searches against numpy passes that stay in cache).
-POSTING_COST = 3
-LOOKUP_COST = 9
+# What the work costs, in passes of one term over one passage of a block when every passage is scored in
+# float32 (about 0.5 ns on the 2-core EPYC of the benchmarks): scattering a posting into a block, and into a
+# buffer of the whole corpus (its weight worked out first), looking a sparse term up in one candidate (a
+# binary search in its postings), and a dense one (a gather from its row). Timed over zipf-100k and
+# zipf-1m, where the whole-corpus buffers no longer fit in the CPU's cache and cost twice as much.
+BLOCK_POSTING_COST = 20
+POSTING_COST = 40
+LOOKUP_COST = 40
+DENSE_LOOKUP_COST = 10
+
+# A threshold comes from scoring in full this many of the candidates best over the terms taken (or k).
+REFINE = 64
+
+# Sparse terms holding this few passages in all are scored in one pass over their postings.
+SCAN_ALL = 20_000
 
 # Bounds are compared with this much slack, so float rounding in a sum can never prune a top-k passage.
 _BOUND_SLACK = 1e-9
@@ -116,6 +129,13 @@ class BM25Index:
         term_id = self._term_id(term)
         return int(self._df[term_id]) if term_id >= 0 else 0
 
+    def best_possible(self, query_tokens: Iterable[str]) -> float:
+        """The score of a passage holding every known query term at its best weight in the corpus.
+
+        A top score divided by this is a share that means the same in a corpus of ten passages or a million.
+        """
+        return float(sum(float(self._bound[term_id]) for term_id in self._query_terms(query_tokens)))
+
     def postings(self, term: str) -> np.ndarray:
         """Indexes of the passages that contain `term`, ascending (empty for an unknown term)."""
         term_id = self._term_id(term)
@@ -144,9 +164,25 @@ class BM25Index:
             return []
         if not terms:
             return [(i, 0.0) for i in range(k)]
-        pruned = self._pruned_top_k(terms, k)
+        if np.any(self._idf[terms] <= 0):
+            # Only a tiny corpus has such terms; a passage holding one can score below those holding none.
+            return self._exhaustive_top_k(terms, k)
+        distinct = set(terms)
+        dense = sum(1 for term in distinct if self._dense_slot[term] >= 0)
+        sparse_postings = sum(int(self._df[term]) for term in distinct if self._dense_slot[term] < 0)
+        if dense < len(distinct) and sparse_postings <= SCAN_ALL:
+            scanned = self._scanned_top_k(terms, k)
+            if scanned is not None:
+                return scanned
+        # What scoring every passage costs: a block's zeroing and selection, each dense row, the postings.
+        budget = (dense + 2) * self._passage_count + sparse_postings * BLOCK_POSTING_COST
+        pruned = self._pruned_top_k(terms, k, budget)
         if pruned is not None:
             return pruned
+        if not dense and sparse_postings * POSTING_COST < budget:
+            everything = self._scanned_top_k(terms, k)
+            assert everything is not None, "sparse terms alone are always ranked"
+            return everything
         return self._exhaustive_top_k(terms, k)
 
     def matching_top_k(self, query_tokens: Iterable[str], k: int) -> dict[int, float]:
@@ -299,34 +335,43 @@ class BM25Index:
         return np.concatenate([block for _, block in self._blocks(terms)])
 
     def _exhaustive_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]]:
-        """The top k over every passage, keeping only each block's best k (ties included) along the way."""
+        """The top k over every passage: each scored first in float32, which numpy does twice as fast, and
+        the passages that could be among the best k by those scores then scored exactly.
+
+        float32 keeps 24 bits: a weight takes at most 8 roundings and a sum one more per term, so a rough
+        score is within `slack` of the exact one.
+        """
+        magnitude = sum(abs(float(self._idf[term])) for term in terms) * (abs(self.k1) + 1)
+        slack = (len(terms) + 8) * 2.0**-22 * magnitude
+        threshold = -math.inf
         kept_ids, kept_scores = [], []
-        for start, block in self._blocks(terms):
-            chosen = np.array(_best_of(np.arange(start, start + len(block)), block, k), dtype=np.intp)
+        for start, block in self._blocks(terms, np.float32):
+            threshold = max(threshold, _kth_largest(block, min(k, len(block))))
+            chosen = np.flatnonzero(block >= threshold - 2 * slack)
             kept_ids.append(chosen + start)
             kept_scores.append(block[chosen])
         candidates, scores = np.concatenate(kept_ids), np.concatenate(kept_scores)
-        return [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
+        return self._exact_top_k(terms, candidates[scores >= _kth_largest(scores, k) - 2 * slack], k)
 
-    def _blocks(self, terms: list[int]) -> Iterator[tuple[int, np.ndarray]]:
-        """(first passage, scores) of successive blocks of BLOCK passages, each term added in query order.
+    def _blocks(self, terms: list[int], dtype: type[np.floating[Any]] = np.float64) -> Iterator[tuple[int, np.ndarray]]:
+        """(first passage, scores) of successive blocks of BLOCK passages, each term added in query order,
+        computed in `dtype` (exactly as rank-bm25 in float64).
 
         numpy's passes over a block stay in the CPU cache; over the whole corpus each would go to memory.
         """
         sparse = {}
         for term_id in set(terms):
             if self._dense_slot[term_id] < 0:
-                ids, counts = self._postings(term_id)
-                sparse[term_id] = (ids, self._weights(term_id, counts, self._norm[ids]))
+                sparse[term_id] = self._postings(term_id)
         for start in range(0, self._passage_count, BLOCK):
             end = min(start + BLOCK, self._passage_count)
-            norms = self._norm[start:end]
-            block = np.zeros(end - start)
+            norms = self._norm[start:end].astype(dtype)
+            block = np.zeros(end - start, dtype=dtype)
             for term_id in terms:
                 slot = int(self._dense_slot[term_id])
                 if slot >= 0:
                     counts = self._dense_counts[slot, start:end]
-                    weights = self._weights(term_id, counts, norms)
+                    weights = _okapi(counts, norms, float(self._idf[term_id]), self.k1, dtype)
                     if not self._norm_positive:
                         weights[counts == 0] = 0.0
                     block += weights
@@ -336,189 +381,213 @@ class BM25Index:
                     block[ids[first:last] - start] += weights[first:last]
             yield start, block
 
-    def _pruned_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]] | None:
-        """The exact top k from the passages that can reach it (MaxScore), or None when that is too many.
+    def _pruned_top_k(self, terms: list[int], k: int, budget: float) -> list[tuple[int, float]] | None:
+        """The exact top k from the passages that can reach it (MaxScore), or None when that would cost more
+        than scoring every passage (or, for sparse terms, every posting).
 
-        Looked-up terms add their weight only to passages that other terms bring in as candidates; the
-        ranking stands when a passage outside the candidates could not score as much as the k-th best found.
-        Dense terms are looked up, bringing in the passages where they weigh most (`bm25.dense_top`), so
-        outside those they weigh at most their `bm25.dense_floor`. A first threshold (the k-th best full
-        score among the passages of the rarest sparse terms) decides which sparse terms, from the lowest
-        bound up, need only be looked up too.
+        Terms are taken one by one, each bringing its list in as candidates — a sparse term its postings, a
+        dense term the passages where it weighs most (`bm25.dense_top`) — those first that lower most, per
+        passage brought in, what a passage outside the candidates could score: the bounds of the terms not
+        taken and the floors of the dense ones taken. As soon as there are k candidates, the best of them
+        (by the terms taken) are scored in full, and the k-th best of those is a threshold that the k-th best
+        passage is not below. Lists are taken until what a passage outside them could score is below it;
+        the other terms are then only looked up in the candidates, largest bound first, and after each the
+        candidates that could no longer reach the threshold are dropped. The few left are scored exactly,
+        in query order.
         """
         multiplicity = Counter(terms)
-        if np.any(self._idf[list(multiplicity)] <= 0):
-            return None
         bound = {term: count * float(self._bound[term]) for term, count in multiplicity.items()}
-        dense = {term for term in multiplicity if self._dense_slot[term] >= 0}
-        floor = {term: multiplicity[term] * float(self._dense_floor[self._dense_slot[term]]) for term in dense}
-        sparse = sorted((term for term in multiplicity if term not in dense), key=lambda term: int(self._df[term]))
-        if not sparse:
-            return None
-        sparse_postings = sum(int(self._df[term]) for term in sparse)
-        # What scoring every passage costs, in passes over one passage: a block's zeroing and selection and
-        # each dense row in full, and the sparse postings.
-        exhaustive = (len(dense) + 2) * self._passage_count + sparse_postings
-        if sparse_postings <= SCAN_DIRECTLY and _pruning_pays(sparse_postings, len(dense), exhaustive):
-            ranked = self._rank(terms, k, dense, None, bound, floor)
-            if ranked is not None or not dense:
-                return ranked
-        if not _pruning_pays(0, len(multiplicity), exhaustive, looked_up_in=int(self._df[sparse[0]])):
-            return None
-        seed, threshold = self._seed(terms, sparse, k)
-        lookup, total = set(), 0.0
-        for term in sorted(multiplicity, key=bound.__getitem__)[:-1]:
-            if not _below(total + bound[term], threshold):
-                break
-            lookup.add(term)
-            total += bound[term]
-        scanned = sum(int(self._df[term]) for term in sparse if term not in lookup)
-        if not _pruning_pays(scanned, len(lookup | dense), exhaustive):
-            return None
-        ranked = self._rank(terms, k, lookup | dense, seed, bound, floor)
-        if ranked is not None or dense <= lookup:
-            return ranked
-        return None
+        floor = {
+            term: count * float(self._dense_floor[self._dense_slot[term]])
+            for term, count in multiplicity.items()
+            if self._dense_slot[term] >= 0
+        }
+        # Lists are taken by what each lowers the bound outside the candidates, per passage it brings in.
+        length = {term: self._dense_top.shape[1] if term in floor else int(self._df[term]) for term in multiplicity}
+        order = sorted(multiplicity, key=lambda term: (bound[term] - floor.get(term, 0.0)) / length[term], reverse=True)
+        scores, seen = self._buffers()
+        found: list[np.ndarray] = []
+        work, taken, threshold, refined = 0.0, 0, -math.inf, False
 
-    def _seed(self, terms: list[int], rarest_first: list[int], k: int) -> tuple[np.ndarray | None, float]:
-        """At least k passages of the rarest sparse terms, and the k-th best full score among them."""
-        chosen: list[np.ndarray] = []
-        for term in rarest_first:
-            if self._dense_slot[term] >= 0:
-                break
-            chosen.append(self._postings(term)[0])
-            if sum(map(len, chosen)) >= k:
-                seed = self._distinct(np.concatenate(chosen)) if len(chosen) > 1 else chosen[0]
-                if len(seed) >= k:
-                    weights = self._weights_at(set(terms), seed)
-                    scores = np.zeros(len(seed))
-                    for term_id in terms:
-                        scores += weights[term_id]
-                    return seed, float(np.partition(scores, len(seed) - k)[len(seed) - k])
-        return None, -math.inf
+        def taken_scores(candidates: np.ndarray) -> np.ndarray:
+            """The candidates' scores over the terms taken: sparse ones scattered, dense ones looked up."""
+            total: np.ndarray = scores[candidates]
+            for term, weights in self._weights_at(set(order[:taken]) & floor.keys(), candidates).items():
+                total += weights * multiplicity[term]
+            return total
 
-    def _distinct(self, passages: np.ndarray) -> np.ndarray:
-        """`passages` without repeats, in O(len) with this thread's stamp buffer (no sort)."""
-        stamp = self._buffers().stamp
-        positions = np.arange(len(passages))
-        stamp[passages] = positions
-        distinct: np.ndarray = passages[stamp[passages] == positions]
-        return distinct
+        try:
+            while taken < len(order) and not (refined and _below(_outside(order, taken, bound, floor), threshold)):
+                term = order[taken]
+                work += length[term] * POSTING_COST
+                if work > budget:
+                    return None
+                slot = int(self._dense_slot[term])
+                if slot >= 0:
+                    ids = self._dense_top[slot].astype(np.intp)
+                else:
+                    ids, weights = self._postings(term)
+                    scores[ids] += weights * multiplicity[term]
+                found.append(ids[seen[ids] < 0])
+                seen[found[-1]] = 0
+                taken += 1
+                # With k candidates, the best of them scored in full give the threshold that says how many
+                # more lists are needed, and whether that costs less than scoring every passage.
+                if sum(map(len, found)) >= k and not refined:
+                    found = [np.concatenate(found)]
+                    dense_taken = len(set(order[:taken]) & floor.keys())
+                    work += self._lookup_cost(order[taken:], REFINE) + len(found[0]) * dense_taken * DENSE_LOOKUP_COST
+                    if work > budget:
+                        return None
+                    refined_threshold = self._refined_threshold(
+                        found[0], taken_scores(found[0]), order[taken:], multiplicity, k
+                    )
+                    threshold, refined = max(threshold, refined_threshold), True
+                    # The dense terms' floors alone reaching it, nearly every passage could: score them all.
+                    if not _below(sum(floor.values()), threshold):
+                        return None
+                    if work + self._predicted_cost(order, taken, length, bound, floor, threshold) > budget:
+                        return None
+            candidates = np.concatenate([np.empty(0, dtype=np.intp), *found])
+            partial = taken_scores(candidates)
+        finally:
+            for ids in found:
+                scores[ids] = 0.0
+                seen[ids] = -1
+        if len(candidates) < k or not _below(_outside(order, taken, bound, floor), threshold):
+            if floor or taken < len(order):
+                return None
+            # Every term is sparse and taken: the passages outside the candidates score exactly 0.
+            return self._exact_top_k(terms, candidates, k)
+        rest = sorted(order[taken:], key=bound.__getitem__, reverse=True)
+        for looked_up, term in enumerate(rest):
+            remaining = sum(bound[term] for term in rest[looked_up:])
+            candidates, partial = _reaching(candidates, partial, remaining, threshold)
+            lookup = self._lookup_cost([term], len(candidates))
+            scattered = term not in floor and self._df[term] * POSTING_COST < lookup
+            work += self._df[term] * POSTING_COST + len(candidates) if scattered else lookup
+            if work > budget:
+                return None
+            if scattered:
+                # Fewer postings than lookups: scattered and gathered instead.
+                ids, weights = self._postings(term)
+                scores[ids] = weights
+                partial += scores[candidates] * multiplicity[term]
+                scores[ids] = 0.0
+            else:
+                partial += self._weights_at({term}, candidates)[term] * multiplicity[term]
+        if len(candidates) >= k:
+            threshold = max(threshold, _kth_largest(partial, k))
+        return self._exact_top_k(terms, _reaching(candidates, partial, 0.0, threshold)[0], k)
+
+    def _predicted_cost(
+        self,
+        order: list[int],
+        taken: int,
+        length: dict[int, int],
+        bound: dict[int, float],
+        floor: dict[int, float],
+        threshold: float,
+    ) -> float:
+        """What the lists still to take and the first look-up in all their candidates would cost, given the
+        threshold (infinite when no number of lists taken would do)."""
+        more = taken
+        while more < len(order) and not _below(_outside(order, more, bound, floor), threshold):
+            more += 1
+        if not _below(_outside(order, more, bound, floor), threshold):
+            return math.inf
+        scanned = sum(length[term] for term in order[taken:more])
+        rest = sorted(order[more:], key=bound.__getitem__, reverse=True)[:1]
+        candidates = sum(length[term] for term in order[:more])
+        return scanned * POSTING_COST + self._lookup_cost(rest, candidates)
+
+    def _lookup_cost(self, terms: list[int], passages: int) -> float:
+        """What looking `terms` up in `passages` passages costs."""
+        dense = sum(1 for term in terms if self._dense_slot[term] >= 0)
+        return passages * (dense * DENSE_LOOKUP_COST + (len(terms) - dense) * LOOKUP_COST)
+
+    def _refined_threshold(
+        self, candidates: np.ndarray, partial: np.ndarray, rest: list[int], multiplicity: Counter[int], k: int
+    ) -> float:
+        """The k-th best full score among the candidates whose scores over the terms taken are best."""
+        keep = max(REFINE, k)
+        if len(candidates) > keep:
+            best = np.argpartition(partial, len(partial) - keep)[len(partial) - keep :]
+            candidates, partial = candidates[best], partial[best]
+        full = partial.copy()
+        for term, weights in self._weights_at(set(rest), candidates).items():
+            full += weights * multiplicity[term]
+        return _kth_largest(full, k)
 
     def _postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """The passages holding the term (ascending) and how often each holds it."""
-        slot = int(self._dense_slot[term_id])
-        if slot >= 0:
-            row = self._dense_counts[slot]
-            ids = np.flatnonzero(row)
-            return ids, row[ids]
+        """The passages holding a sparse term (ascending), and its weight in each."""
         start, end = int(self._indptr[term_id]), int(self._indptr[term_id + 1])
-        return self._ids[start:end].astype(np.intp), self._counts[start:end]
+        ids = self._ids[start:end].astype(np.intp)
+        return ids, self._weights(term_id, self._counts[start:end], self._norm[ids])
 
-    def _rank(
-        self,
-        terms: list[int],
-        k: int,
-        lookup: set[int],
-        seed: np.ndarray | None,
-        bound: dict[int, float],
-        floor: dict[int, float] | None = None,
-    ) -> list[tuple[int, float]] | None:
-        """Score in full the passages holding a term outside `lookup` (and the seed); rank them.
+    def _scanned_top_k(self, terms: list[int], k: int) -> list[tuple[int, float]] | None:
+        """The top k from every posting of the sparse terms, the dense ones looked up in those passages.
 
-        The ranking stands when a passage outside the candidates could add at most `bound` summed over
-        `lookup`; failing that, with `floor`, the looked-up dense terms' best passages are scored too, and
-        it stands when `floor` (their weight outside those passages) summed over `lookup` is short of the
-        k-th best. None when neither holds.
+        None when a passage holding none of the sparse terms could, by the dense terms' bounds, reach the
+        k-th best found; with sparse terms only, the passages holding none score 0 and fill in after them.
         """
-        postings = {term: self._postings(term) for term in bound if term not in lookup}
-        parts = [ids for ids, _ in postings.values()] + ([seed] if seed is not None else [])
-        candidates = self._distinct(np.concatenate([np.empty(0, dtype=np.intp), *parts]))
-        scores = self._full_scores(terms, postings, candidates)
-        if not lookup:
-            best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
-            if len(best) < k:
-                # Every passage outside `candidates` scores 0.
-                held = set(candidates.tolist())
-                best += islice(((i, 0.0) for i in range(self._passage_count) if i not in held), k - len(best))
-            return best
-        if len(candidates) >= k:
-            best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
-            if _below(sum(bound[term] for term in lookup), best[-1][1]):
-                return best
-        tops = [self._dense_top[self._dense_slot[term]] for term in lookup if self._dense_slot[term] >= 0]
-        if floor is None or not tops:
-            return None
-        extra = self._outside(np.concatenate(tops).astype(np.intp), candidates)
-        candidates = np.concatenate((candidates, extra))
-        scores = np.concatenate((scores, self._full_scores(terms, {}, extra)))
-        if len(candidates) < k:
-            return None
-        best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
-        outside = sum(floor.get(term, bound[term]) for term in lookup)
-        return best if _below(outside, best[-1][1]) else None
-
-    def _full_scores(
-        self, terms: list[int], postings: dict[int, tuple[np.ndarray, np.ndarray]], candidates: np.ndarray
-    ) -> np.ndarray:
-        """The candidates' full scores: terms with `postings` scattered from them, the others looked up."""
-        in_order = [term for term in terms if term in postings]
-        ids = np.concatenate([np.empty(0, dtype=np.intp)] + [postings[term][0] for term in in_order])
-        counts = np.concatenate([np.empty(0, dtype=np.uint8)] + [postings[term][1] for term in in_order])
-        idf = np.repeat(self._idf[in_order], [len(postings[term][0]) for term in in_order])
-        weights = _okapi(counts, self._norm[ids], idf, self.k1)
-        looked_up = self._weights_at(set(terms).difference(postings), candidates)
-        if looked_up:
-            pieces: list[tuple[np.ndarray, np.ndarray]] = []
-            offset = 0
+        dense = {term for term in terms if self._dense_slot[term] >= 0}
+        sparse = [term for term in terms if term not in dense]
+        parts = [self._ids[self._indptr[term] : self._indptr[term + 1]].astype(np.intp) for term in sparse]
+        ids = np.concatenate([np.empty(0, dtype=np.intp), *parts])
+        scores, stamp = self._buffers()
+        positions = np.arange(len(ids), dtype=np.int32)
+        stamp[ids] = positions
+        candidates = ids[stamp[ids] == positions]
+        stamp[candidates] = -1
+        counts = np.concatenate([self._counts[self._indptr[term] : self._indptr[term + 1]] for term in sparse])
+        weights = _okapi(counts, self._norm[ids], np.repeat(self._idf[sparse], list(map(len, parts))), self.k1)
+        if dense:
+            looked_up = self._weights_at(dense, candidates)
+            pieces, offsets = [], np.cumsum([0, *map(len, parts)]).tolist()
             for term in terms:
-                if term in looked_up:
+                if term in dense:
                     pieces.append((candidates, looked_up[term]))
                 else:
-                    length = len(postings[term][0])
-                    pieces.append((ids[offset : offset + length], weights[offset : offset + length]))
-                    offset += length
-            ids = np.concatenate([piece_ids for piece_ids, _ in pieces])
-            weights = np.concatenate([piece_weights for _, piece_weights in pieces])
+                    n = sparse.index(term)
+                    pieces.append((ids[offsets[n] : offsets[n + 1]], weights[offsets[n] : offsets[n + 1]]))
+            ids, weights = np.concatenate([p for p, _ in pieces]), np.concatenate([w for _, w in pieces])
         # np.add.at adds in array order, so each passage sums its terms in query order, as rank-bm25 does.
-        buffer = self._buffers().scores
-        np.add.at(buffer, ids, weights)
-        scores: np.ndarray = buffer[candidates]
-        buffer[ids] = 0.0
-        return scores
+        np.add.at(scores, ids, weights)
+        found = scores[candidates]
+        scores[candidates] = 0.0
+        best = [(int(candidates[p]), float(found[p])) for p in _best_of(candidates, found, k)]
+        if dense:
+            outside = sum(float(self._bound[term]) for term in terms if term in dense)
+            return best if len(best) == k and _below(outside, best[-1][1]) else None
+        if len(best) < k:
+            best += self._zero_scored(set(candidates.tolist()), k - len(best))
+        return best
 
-    def _outside(self, passages: np.ndarray, excluded: np.ndarray) -> np.ndarray:
-        """The distinct `passages` that are not in `excluded` (itself distinct), in O(len) with the stamp buffer."""
-        stamp = self._buffers().stamp
-        stamp[passages] = 0
-        stamp[excluded] = -1
-        fresh = self._distinct(passages[stamp[passages] != -1])
-        stamp[excluded] = 0
-        return fresh
+    def _zero_scored(self, held: set[int], count: int) -> list[tuple[int, float]]:
+        """The first `count` passages outside `held`, each with score 0."""
+        return list(islice(((i, 0.0) for i in range(self._passage_count) if i not in held), count))
 
-    def _buffers(self) -> _Buffers:
-        """This thread's score and de-duplication buffers, one slot per passage, kept zeroed between queries."""
-        buffers: _Buffers | None = getattr(self._scratch, "buffers", None)
+    def _exact_top_k(self, terms: list[int], candidates: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The best k of `candidates` by their exact scores (each term added in query order, as rank-bm25
+        does), then passages scoring 0 by lowest index when fewer than k candidates are given."""
+        weights = self._weights_at(set(terms), candidates)
+        scores = np.zeros(len(candidates))
+        for term in terms:
+            scores += weights[term]
+        best = [(int(candidates[p]), float(scores[p])) for p in _best_of(candidates, scores, k)]
+        if len(best) < k:
+            best += self._zero_scored(set(candidates.tolist()), k - len(best))
+        return best
+
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's partial scores (0) and marks of passages seen (-1), one slot per passage, kept so
+        between queries."""
+        buffers: tuple[np.ndarray, np.ndarray] | None = getattr(self._scratch, "buffers", None)
         if buffers is None:
-            buffers = _Buffers(np.zeros(self._passage_count), np.zeros(self._passage_count, dtype=np.int64))
-            self._scratch.buffers = buffers
+            stamp = np.full(self._passage_count, -1, dtype=np.int32)
+            buffers = self._scratch.buffers = (np.zeros(self._passage_count), stamp)
         return buffers
-
-
-class _Buffers(NamedTuple):
-    scores: np.ndarray
-    stamp: np.ndarray
-
-
-def _pruning_pays(scanned: int, lookups: int, exhaustive: int, looked_up_in: int | None = None) -> bool:
-    """Whether scattering `scanned` postings and looking `lookups` terms up in each candidate (about as many
-    as the postings, or `looked_up_in`) beats `exhaustive` block passes.
-
-    A posting scattered costs about POSTING_COST passes over one passage in a block, a term looked up in
-    one candidate about LOOKUP_COST.
-    """
-    candidates = scanned if looked_up_in is None else looked_up_in
-    return scanned * POSTING_COST + candidates * lookups * LOOKUP_COST < exhaustive
 
 
 def _below(total: float, threshold: float) -> bool:
@@ -526,9 +595,28 @@ def _below(total: float, threshold: float) -> bool:
     return total * (1 + _BOUND_SLACK) + _BOUND_SLACK < threshold
 
 
-def _okapi(counts: np.ndarray, norms: np.ndarray, idf: np.ndarray | float, k1: float) -> np.ndarray:
-    """idf * (tf * (k1 + 1) / (tf + norm)), in rank-bm25's order of float64 operations."""
-    tf = counts.astype(np.float64)
+def _outside(order: list[int], taken: int, bound: dict[int, float], floor: dict[int, float]) -> float:
+    """The most a passage outside the lists of the first `taken` terms of `order` can score."""
+    return sum(floor.get(term, 0.0) for term in order[:taken]) + sum(bound[term] for term in order[taken:])
+
+
+def _reaching(
+    candidates: np.ndarray, partial: np.ndarray, still: float, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates (and their partial scores) that `still` more could lift to `threshold`."""
+    alive = (partial + still) * (1 + _BOUND_SLACK) + _BOUND_SLACK >= threshold
+    return candidates[alive], partial[alive]
+
+
+def _okapi(
+    counts: np.ndarray,
+    norms: np.ndarray,
+    idf: np.ndarray | float,
+    k1: float,
+    dtype: type[np.floating[Any]] = np.float64,
+) -> np.ndarray:
+    """idf * (tf * (k1 + 1) / (tf + norm)), in rank-bm25's order of operations (its float64 ones by default)."""
+    tf = counts.astype(dtype)
     denominator = norms + tf
     tf *= k1 + 1
     tf /= denominator

@@ -1,4 +1,4 @@
-"""The answer engine: BM25 finds candidates, a second stage re-ranks them, a coverage rule decides whether to answer."""
+"""The answer engine: BM25 finds candidates, a second stage re-ranks them, a fitted rule decides whether to answer."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from retrieval.passage_vectors import shared_store_directory
 from retrieval.question_dates import TimeFocus, question_focus
 from retrieval.quote import select_quote
 from retrieval.ranking_options import RankingOptions
+from retrieval.refusal import RefusalRule, Signals, shipped_rule
 from retrieval.rerank import Ranked, WeightedQuery, rerank, sentence_scores
 from retrieval.saved_corpus import passage_texts, saved_sentences
 from retrieval.search_index import SearchIndex
@@ -33,10 +34,6 @@ from retrieval.taught import Lesson, Signature, TaughtAnswers, signature
 from retrieval.tokens import words
 from retrieval.word_frequency import rarity_factor
 
-# The confidence rule: answer only when the best passage holds at least this share of the question's
-# weight, each concept weighted by its corpus idf alone (a word the sources never use weighs most).
-# Tuned on shared/eval/seed_dev_questions.jsonl; see README "When the bot says no".
-MIN_COVERAGE = 0.25
 # BM25's best this many passages go on to the second stage (15, 30 and 50 gave the same SQuAD top-1).
 DEFAULT_OPTIONS = RankingOptions()
 RERANK_DEPTH = 20
@@ -70,11 +67,17 @@ class Result:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The engine's reply: the ranked results, and whether the first one may be shown as the answer."""
+    """The engine's reply: the ranked results, and whether the first one may be shown as the answer.
+
+    `confidence` is the refusal rule's probability that the first result is right; `signals` what it was
+    computed from (both None when there was nothing to rank).
+    """
 
     question: str
     results: list[Result]
     refusal: Refusal | None
+    confidence: float | None = None
+    signals: Signals | None = None
 
     @property
     def answered(self) -> bool:
@@ -90,14 +93,17 @@ class AnswerEngine:
         options: RankingOptions = DEFAULT_OPTIONS,
         index: SearchIndex | None = None,
         semantic: SemanticStage | None = None,
+        refusal: RefusalRule | None = None,
     ) -> None:
         """`index` is the saved SearchIndex of these passages when there is one; otherwise it is built here.
 
         `semantic` is the stage over these passages when the caller has one (a saved index's); otherwise,
         when `options.semantic` is on, the one QUOTEBOT_SEMANTIC asks for, with vectors in the shared store.
+        `refusal` is the rule deciding whether to answer (default: the shipped one, data/refusal.json).
         """
         self.corpus = corpus
         self.options = options
+        self.refusal = refusal or shipped_rule()
         # Quotes are always cut at the best sentences, whether or not that also decides the ranking.
         self._quote_options = replace(options, sentence=1.0)
         self._texts = passage_texts(corpus.passages)
@@ -170,8 +176,15 @@ class AnswerEngine:
         if focus is not None:
             ranked = by_date(ranked, focus, self.corpus.passages, self.options)
         results = [self._result(r, query, on_topic, cosines) for r in ranked[:top]]
-        confident = bool(results) and results[0].coverage >= MIN_COVERAGE
-        answer = Answer(question, results, None if confident else Refusal.NOT_COVERED)
+        if not results:
+            return self._apply_lesson(
+                Answer(question, results, Refusal.NOT_COVERED), concepts, query, on_topic, top, excluded, cosines
+            )
+        best_possible = self._bm25.best_possible(self._bm25_terms(concepts + topic))
+        signals = self._signals(ranked, scores, best_possible, on_topic, results[0], len(concepts))
+        confidence = self.refusal.confidence(signals)
+        confident = self.refusal.confident(signals)
+        answer = Answer(question, results, None if confident else Refusal.NOT_COVERED, confidence, signals)
         return self._apply_lesson(answer, concepts, query, on_topic, top, excluded, cosines)
 
     def _cosines(self, question: str, context: Context | None) -> np.ndarray | None:
@@ -196,6 +209,32 @@ class AnswerEngine:
             terms = self._bm25_terms(concepts) * TOPIC_REPEAT + self._bm25_terms(topic)
             bm25 = self._bm25.scores_at(terms, fresh) / TOPIC_REPEAT
         return {i: float(score) for i, score in zip(fresh, bm25, strict=True)}
+
+    def _signals(
+        self,
+        ranked: Sequence[Ranked],
+        bm25: dict[int, float],
+        best_possible: float,
+        on_topic: WeightedQuery,
+        best: Result,
+        terms: int,
+    ) -> Signals:
+        """What the refusal rule weighs: how much of the question the best passage holds, and how clearly it leads."""
+        total = on_topic.total or 1.0
+        passage = self._passages[ranked[0].index]
+        first = ranked[0].score
+        gap = (first - ranked[1].score) / first if len(ranked) > 1 and first > 0 else 1.0
+        weighed = list(zip(on_topic.concepts, on_topic.weights, strict=True))
+        held = on_topic.found_in(passage.terms)
+        return Signals(
+            coverage=best.coverage,
+            sentence_coverage=max((on_topic.sentence_weight(s, 0.0) / total for s in passage.sentences), default=0.0),
+            bm25=bm25.get(ranked[0].index, 0.0) / best_possible if best_possible > 0 else 0.0,
+            gap=min(max(gap, 0.0), 1.0),
+            unknown=sum(w for c, w in weighed if not any(map(self._used, c.forms))) / total,
+            missing=max((w for k, (_, w) in enumerate(weighed) if k not in held), default=0.0) / total,
+            terms=terms,
+        )
 
     def _time_focus(self, question: str, today: dt.date) -> TimeFocus | None:
         """When the question is about, if it says and the corpus has dates to compare it with."""
@@ -322,7 +361,7 @@ class AnswerEngine:
         best = max((result.score for result in answer.results), default=0.0)
         first = self._result(Ranked(taught.passage, best), query, on_topic, cosines)
         others = [result for result in answer.results if result.passage.passage_id != first.passage.passage_id]
-        return Answer(answer.question, [first, *others][:top], None)
+        return replace(answer, results=[first, *others][:top], refusal=None)
 
     def _signature(self, question: str, concepts: Sequence[Concept] | None = None) -> Signature:
         """Concepts weighed by corpus idf alone: English rarity made rare names outweigh what was asked."""

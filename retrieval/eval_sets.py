@@ -24,11 +24,13 @@ class EvalQuestion:
 
     `gold` holds substrings of a correct quote (None: the sources don't answer it). `gold_passage`, when
     set, is the only passage that counts as right (SQuAD: the paragraph the question was written about).
+    `other_corpus`: a question written about another corpus of the same set, asked here as a negative.
     """
 
     text: str
     gold: tuple[str, ...] | None
     gold_passage: str | None = None
+    other_corpus: bool = False
 
     @property
     def answerable(self) -> bool:
@@ -101,6 +103,32 @@ def read_squad(path: str | Path) -> list[EvalGroup]:
     if not any(group.questions for group in groups):
         raise EvalFileError(f"{path}: no questions in the file")
     return groups
+
+
+def with_other_corpus_negatives(groups: Sequence[EvalGroup]) -> list[EvalGroup]:
+    """Each corpus also asked the next corpus's questions (the last: the first's), which it should refuse.
+
+    Same-domain questions that share the set's style and vocabulary are the hard negatives for the
+    refusal rule; a lone corpus has none to borrow.
+    """
+    if len(groups) < 2:
+        return list(groups)
+    borrowed = [
+        [EvalQuestion(q.text, None, other_corpus=True) for q in groups[(n + 1) % len(groups)].questions]
+        for n in range(len(groups))
+    ]
+    return [
+        EvalGroup(group.corpus, [*group.questions, *negatives], group.dialogues)
+        for group, negatives in zip(groups, borrowed, strict=True)
+    ]
+
+
+def corpora_half(groups: Sequence[EvalGroup], half: str) -> list[EvalGroup]:
+    """The odd- or even-numbered corpora (counting from 1, in file order), so a fit and its check never meet."""
+    if half not in ("odd", "even"):
+        raise ValueError(f"half must be odd or even, not {half!r}")
+    start = 0 if half == "odd" else 1
+    return list(groups[start::2])
 
 
 def _read_text(path: str | Path) -> str:

@@ -13,6 +13,7 @@ from retrieval.engine import Answer, AnswerEngine
 from retrieval.eval_sets import EvalDialogue, EvalGroup, EvalQuestion
 from retrieval.followup import Previous, answer_in_context
 from retrieval.passage_vectors import shared_store_directory
+from retrieval.refusal import Signals
 
 # Ranks are looked at this deep: MRR is MRR@10, and a right passage below it counts as not found.
 RANK_DEPTH = 10
@@ -25,11 +26,15 @@ class Miss(StrEnum):
     WRONG_PASSAGE = "wrong passage first"
     QUOTE_LACKS_GOLD = "right passage, but the quote leaves the answer out"
     ANSWERED_OFF_TOPIC = "answered a question the sources don't cover"
+    ANSWERED_OTHER_CORPUS = "answered another corpus's question"
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """How one question fared. `answered` and `quote_hit` are None for a ranker that never refuses or quotes."""
+    """How one question fared. `answered` and `quote_hit` are None for a ranker that never refuses or quotes.
+
+    `signals` and `confidence` are what the refusal rule saw and said (None for the baseline, or no candidate).
+    """
 
     question: EvalQuestion
     rank: int | None
@@ -37,11 +42,15 @@ class Outcome:
     quote_hit: bool | None
     top_passage: str | None
     top_quote: str | None
+    signals: Signals | None = None
+    confidence: float | None = None
 
     @property
     def miss(self) -> Miss | None:
         if not self.question.answerable:
-            return Miss.ANSWERED_OFF_TOPIC if self.answered else None
+            if not self.answered:
+                return None
+            return Miss.ANSWERED_OTHER_CORPUS if self.question.other_corpus else Miss.ANSWERED_OFF_TOPIC
         if self.answered is False:
             return Miss.REFUSED
         if self.rank != 1:
@@ -53,7 +62,11 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Scores:
-    """Counts over a question set; the shares are over answerable questions, refusals over unanswerable ones."""
+    """Counts over a question set; the shares are over answerable questions, refusals over unanswerable ones.
+
+    `unanswerable` and `refused` count off-topic questions; `other_corpus` and `other_refused` the
+    questions borrowed from another corpus of the set.
+    """
 
     answerable: int
     unanswerable: int
@@ -64,6 +77,8 @@ class Scores:
     quote_hits: int | None
     correct: int | None
     refused: int | None
+    other_corpus: int = 0
+    other_refused: int | None = None
 
     def share(self, count: int | None) -> float | None:
         return None if count is None else count / self.answerable if self.answerable else 0.0
@@ -127,7 +142,8 @@ def evaluate(
 def score(outcomes: Sequence[Outcome]) -> Scores:
     """Top-1, top-3, MRR@10 and, where the ranker has them, answered share, quote hits and refusals."""
     answerable = [o for o in outcomes if o.question.answerable]
-    unanswerable = [o for o in outcomes if not o.question.answerable]
+    unanswerable = [o for o in outcomes if not o.question.answerable and not o.question.other_corpus]
+    borrowed = [o for o in outcomes if o.question.other_corpus]
     judged = all(o.answered is not None for o in outcomes)
     return Scores(
         answerable=len(answerable),
@@ -139,6 +155,8 @@ def score(outcomes: Sequence[Outcome]) -> Scores:
         quote_hits=sum(bool(o.quote_hit) for o in answerable) if judged else None,
         correct=sum(o.miss is None for o in answerable) if judged else None,
         refused=sum(not o.answered for o in unanswerable) if judged else None,
+        other_corpus=len(borrowed),
+        other_refused=sum(not o.answered for o in borrowed) if judged else None,
     )
 
 
@@ -177,6 +195,8 @@ def _engine_outcome(answer: Answer, question: EvalQuestion) -> Outcome:
         quote_hit=quote_hit,
         top_passage=best.passage.passage_id if best else None,
         top_quote=best.quote if best else None,
+        signals=answer.signals,
+        confidence=answer.confidence,
     )
 
 

@@ -64,11 +64,11 @@ class WeightedQuery:
 
     def weight_in(self, terms: frozenset[str]) -> float:
         """The weight of the concepts found in `terms`."""
-        return sum(self.weights[index] for index in self._found(terms))
+        return sum(self.weights[index] for index in self.found_in(terms))
 
     def sentence_weight(self, sentence: SentenceTerms, family_share: float) -> float:
         """The weight of the concepts in a sentence, plus `family_share` of those only present as a word family."""
-        found = self._found(sentence.terms)
+        found = self.found_in(sentence.terms)
         weight = sum(self.weights[index] for index in found)
         if family_share:
             weight += family_share * sum(
@@ -78,7 +78,8 @@ class WeightedQuery:
             )
         return weight
 
-    def _found(self, terms: frozenset[str]) -> set[int]:
+    def found_in(self, terms: frozenset[str]) -> set[int]:
+        """The positions of the concepts found in `terms`."""
         found = {index for term in terms & self._single_terms for index in self._concepts_by_term[term]}
         found.update(index for phrase, index in self._phrases if phrase <= terms)
         return found

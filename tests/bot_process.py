@@ -58,6 +58,13 @@ class BotProcess:
     def log_size(self) -> int:
         return self.log_path.stat().st_size
 
+    def status(self) -> str:
+        """ "running", or its exit code and the last lines it wrote: what a test's timeout should say."""
+        if self.process.poll() is None:
+            return "the bot is running"
+        last = "\n".join(self.log().splitlines()[-5:])
+        return f"the bot exited with {self.process.returncode}; its log ends:\n{last}"
+
     def kill(self) -> None:
         """SIGKILL: no cleanup of any kind, as the OOM killer or a node drain does it."""
         self.process.kill()

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
+from retrieval import bm25_index
 from retrieval.array_store import write_arrays
 from retrieval.bm25_index import BM25Index, IndexFileError
 
@@ -90,6 +91,32 @@ def test_large_corpus_top_k_matches_rank_bm25(query: list[str], k: int) -> None:
     np.testing.assert_allclose(LARGE_INDEX.get_scores(query), expected_scores, rtol=0, atol=1e-9)
     top = LARGE_INDEX.top_k(query, k)
     assert [passage for passage, _ in top] == expected_top_k(expected_scores, k)
+
+
+# Settings that make BM25Index rank by one way only: every posting scanned, MaxScore, every passage scored.
+RANKING_WAYS = {
+    "scanned": {"SCAN_ALL": 10**9},
+    "pruned": {"SCAN_ALL": 0, "POSTING_COST": 0, "LOOKUP_COST": 0, "DENSE_LOOKUP_COST": 0},
+    "exhaustive": {"SCAN_ALL": 0, "POSTING_COST": 10**9},
+}
+
+
+@pytest.mark.parametrize("way", RANKING_WAYS)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    query=st.lists(st.sampled_from([f"w{i}" for i in range(420)]), min_size=1, max_size=8),
+    k=st.sampled_from([1, 10, 100, 3000]),
+)
+@example(query=["w0", "w0", "w1"], k=10)
+@example(query=["w399", "w1", "w2"], k=10)
+def test_every_way_of_ranking_matches_rank_bm25(way: str, query: list[str], k: int) -> None:
+    expected_scores = LARGE_OKAPI.get_scores(query)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in RANKING_WAYS[way].items():
+            patch.setattr(bm25_index, name, value)
+        top = LARGE_INDEX.top_k(query, k)
+    assert [passage for passage, _ in top] == expected_top_k(expected_scores, k)
+    assert [score for _, score in top] == expected_scores[[passage for passage, _ in top]].tolist()
 
 
 def test_top_k_returns_every_passage_when_k_exceeds_corpus() -> None:

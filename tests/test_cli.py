@@ -154,6 +154,20 @@ def test_the_index_folder_keeps_itself_out_of_git(tmp_path: Path) -> None:
     assert status.stdout == "?? grain.txt\n"
 
 
+def test_the_saved_index_is_readable_by_whoever_may_read_the_corpus(tmp_path: Path) -> None:
+    """An index built by one user (an operator, an image build) serves a bot running as another."""
+    (tmp_path / "grain.txt").write_text("The grain corridor reopened in May.\n")
+    umask = os.umask(0o022)
+    try:
+        assert run_quotebot("index", "--corpus", str(tmp_path)).returncode == 0
+    finally:
+        os.umask(umask)
+    saved = [tmp_path / ".quotebot-index", *(tmp_path / ".quotebot-index").rglob("*")]
+    assert len(saved) > 10
+    assert {path.name for path in saved if path.stat().st_mode & 0o044 != 0o044} == set()
+    assert {path.name for path in saved if path.is_dir() and path.stat().st_mode & 0o011 != 0o011} == set()
+
+
 def test_version_is_printed() -> None:
     run = run_quotebot("--version")
     assert run.returncode == 0 and run.stdout.startswith("quotebot 0.")

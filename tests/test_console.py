@@ -68,14 +68,17 @@ def unwrapped(text: str) -> str:
 
 
 def test_history_is_kept_in_the_data_folder_and_recalled_with_the_up_arrow(tmp_path: Path) -> None:
-    first = ConsoleSession(tmp_path)
+    data_dir = tmp_path / "data"
+    first = ConsoleSession(data_dir)
     first.until_prompt()
     assert CARD_ANSWER in unwrapped(first.type(CARD_QUESTION.encode() + b"\r"))
     first.close()
-    assert CARD_QUESTION in (tmp_path / "console_history").read_text()
-    assert (tmp_path / "console_history").stat().st_mode & 0o777 == 0o600
+    assert CARD_QUESTION in (data_dir / "console_history").read_text()
+    assert (data_dir / "console_history").stat().st_mode & 0o777 == 0o600
+    # The console may be the first to make the data folder the query log later shares: private, as the log makes it.
+    assert data_dir.stat().st_mode & 0o777 == 0o700
 
-    second = ConsoleSession(tmp_path)
+    second = ConsoleSession(data_dir)
     second.until_prompt()
     recalled = visible(second.type(UP + b"\r"))
     second.close()
@@ -114,3 +117,9 @@ def test_piped_console_more_unknown_commands_and_no_colour() -> None:
     assert after_answer.count("\n> ") >= 1 and "3 December 2022" in after_answer
     assert "I don't know that command. /help says what I can do." in run.stdout
     assert "The sources don't cover that, so I won't guess. They are about:" in run.stdout
+
+
+def test_more_after_a_refused_question_says_there_is_nothing_more_for_it() -> None:
+    run = run_quotebot("chat", stdin=f"{CARD_QUESTION}\nWhat is the capital of Australia?\n/more\n", cwd=REPOSITORY)
+    assert run.returncode == 0
+    assert run.stdout.endswith("The sources don't cover the last question, so there is no next passage for it.\n")

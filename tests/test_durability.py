@@ -94,17 +94,21 @@ def in_hand(emulator: TelegramEmulator) -> int:
 def kill_with_updates_in_hand(emulator: TelegramEmulator, bot: BotProcess) -> None:
     """SIGKILL while the network is cut and the bot holds fetched, unanswered updates.
 
-    During a backoff after an injected getUpdates fault the workers may have answered everything;
-    then the cut is lifted (its requests dropped, which the bot retries) and tried again a moment later.
+    The cut comes only once the bot is seen holding some: cutting it off at random over and over
+    drops its getUpdates calls, and its backoff (up to 30 s) could then outlast the wait. During a
+    backoff after an injected getUpdates fault the workers may have answered everything; then the
+    cut is lifted again at once and the next batch awaited.
     """
-    for _ in range(50):
-        with emulator.partition():
-            time.sleep(0.5)
-            if in_hand(emulator) > 0:
-                bot.kill()
-                return
-        time.sleep(0.2)
-    raise AssertionError("the bot never held an unanswered update")
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        if in_hand(emulator) > 0:
+            with emulator.partition():
+                time.sleep(0.1)  # calls answered just before the cut are recorded
+                if in_hand(emulator) > 0:
+                    bot.kill()
+                    return
+        time.sleep(0.01)
+    raise AssertionError(f"the bot never held an unanswered update; {bot.status()}")
 
 
 async def logged_questions(data_dir: Path, environment: dict[str, str]) -> Counter[str]:
@@ -136,7 +140,10 @@ async def test_a_sigkill_under_load_loses_no_question_and_repeats_none(
         lambda: sum(replies(emulator).values()) >= len(asked),
         PATIENCE,
         "every question answered",
-        lambda: f"{len(delivered(emulator.calls))} fetched, {sum(replies(emulator).values())} answered",
+        lambda: (
+            f"{len(delivered(emulator.calls))} fetched, {sum(replies(emulator).values())} answered; "
+            f"{restarted.status()}"
+        ),
     )
     emulator.send_text("/sources", user_id=7)
     emulator.wait_for_sync("sendMessage", lambda call: call.ok and call.result["chat"]["id"] == 7, timeout=60)
@@ -174,7 +181,9 @@ async def test_sigterm_with_a_backlog_stops_in_time_and_the_rest_is_answered_at_
     assert "update(s) wait in" in bot.log(stopping)
 
     restarted = BotProcess(emulator, data_dir, log)
-    wait_until(lambda: sum(replies(emulator).values()) >= len(asked), PATIENCE, "every question answered")
+    wait_until(
+        lambda: sum(replies(emulator).values()) >= len(asked), PATIENCE, "every question answered", restarted.status
+    )
     emulator.send_text("/sources", user_id=7)
     emulator.wait_for_sync("sendMessage", lambda call: call.ok and call.result["chat"]["id"] == 7, timeout=60)
     restarted.terminate()

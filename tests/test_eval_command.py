@@ -33,6 +33,7 @@ def test_seed_dev_set_figures_for_quotebot_and_the_baseline() -> None:
         "quote_hits": 12,
         "correct": 12,
         "off_topic_refused": 4,
+        "other_corpus_refused": None,
     }
     assert (ours["top1"], ours["mrr"], ours["off_topic_refused"]) == (1.0, 1.0, 1.0)
     assert baseline["counts"]["top1"] == 12 and baseline["answered"] is None and baseline["quote_hits"] is None
@@ -60,6 +61,7 @@ def test_squad_excerpt_counts_each_article_as_its_own_corpus_and_lists_misses() 
         "quote_hits": 14,
         "correct": 13,
         "off_topic_refused": None,
+        "other_corpus_refused": None,
     }
     [miss] = record["misses"]
     assert miss["question"] == "Which tower came through the gale unharmed?"
@@ -169,3 +171,20 @@ def test_bad_arguments_are_usage_errors(args: list[str]) -> None:
     run = run_quotebot(*args)
     assert run.returncode == 2
     assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_other_corpus_negatives_ask_each_article_the_other_articles_questions() -> None:
+    record = eval_json("--squad", str(SQUAD_EXCERPT), "--other-corpus-negatives")
+    assert (record["questions"], record["answerable"], record["other_corpus"]) == (28, 14, 14)
+    assert record["quotebot"]["counts"]["other_corpus_refused"] == 14
+    assert record["quotebot"]["counts"]["correct"] == 13 and record["quotebot"]["other_corpus_refused"] == 1.0
+    run = run_quotebot("eval", "--squad", str(SQUAD_EXCERPT), "--other-corpus-negatives")
+    assert "14 from other corpora" in run.stdout.splitlines()[0]
+    assert any(line.split() == ["other-corpus", "refused", "—", "14/14", "1.000"] for line in run.stdout.splitlines())
+
+
+def test_corpora_odd_and_even_split_a_squad_file_by_article() -> None:
+    odd, even = (eval_json("--squad", str(SQUAD_EXCERPT), "--corpora", half) for half in ("odd", "even"))
+    assert (odd["corpora"], odd["questions"], even["corpora"], even["questions"]) == (1, 9, 1, 5)
+    run = run_quotebot("eval", str(SEED_QUESTIONS), "--corpora", "odd", cwd=REPOSITORY)
+    assert run.returncode == 2 and "need --squad" in run.stderr

@@ -6,6 +6,7 @@ import asyncio
 import json
 import resource
 import signal
+import socket
 import stat
 from pathlib import Path
 
@@ -155,6 +156,25 @@ async def test_the_health_port_listens_on_every_interface_only_when_told(
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
     assert reachable and probe.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "extra"),
+    [
+        ("QUOTEBOT_METRICS_PORT", {}),
+        ("PORT", {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook", "TELEGRAM_WEBHOOK_SECRET": SECRET}),
+    ],
+)
+def test_a_port_already_taken_is_a_one_line_error_naming_its_setting(
+    emulator: TelegramEmulator, tmp_path: Path, setting: str, extra: dict[str, str]
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        environment = {"QUOTEBOT_METRICS_PORT": "0", "QUOTEBOT_METRICS_HOST": "127.0.0.1", **extra, setting: port}
+        process = start_quotebot(emulator, tmp_path, "run", **environment)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1 and "Traceback" not in stderr
+    assert "cannot listen on " in stderr and f":{port} " in stderr and f"set {setting} to another port" in stderr
 
 
 async def test_every_secret_the_bot_holds_is_redacted_even_a_generated_log_secret(

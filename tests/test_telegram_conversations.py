@@ -4,7 +4,9 @@ context), /new, More never repeating a passage, and webhook workers sharing conv
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,7 @@ GROUP = -100900800
 ALICE, BOB = 1001, 1002
 FOLLOW_UP = "When did he say that?"
 READ_AS = "(reading this as: When did Putin say that — three demands?)"
+NO_CONTEXT = "Inline answers don't know your earlier questions: ask in full"
 
 
 @pytest.fixture
@@ -88,11 +91,19 @@ async def test_a_reader_s_message_minutes_later_in_a_group_starts_afresh(
     assert "reading this as" not in later["text"]
 
 
-async def test_inline_queries_have_no_context(emulator: TelegramEmulator, quotebot: Application) -> None:
+async def test_inline_queries_have_no_context_and_a_follow_up_is_told_so(
+    emulator: TelegramEmulator, quotebot: Application
+) -> None:
     await said(emulator, CARD_QUESTION)
     emulator.inline_query("when was that?")
-    call = await emulator.wait_for("answerInlineQuery")
-    assert call.params["results"] == []
+    refused = (await emulator.wait_for("answerInlineQuery")).params
+    emulator.inline_query("Which one is about missiles?")
+    answered = (await emulator.wait_for("answerInlineQuery")).params
+    emulator.inline_query(CARD_QUESTION)
+    standalone = (await emulator.wait_for("answerInlineQuery")).params
+    assert refused["results"] == [] and refused["button"]["text"] == NO_CONTEXT
+    assert answered["results"] and answered["button"]["text"] == NO_CONTEXT
+    assert standalone["results"] and "button" not in standalone
     emulator.send_text("/help")
     assert "Inline answers do not remember earlier questions" in (await emulator.wait_for("sendMessage")).result["text"]
 
@@ -137,6 +148,37 @@ async def test_webhook_workers_share_conversations_through_the_database(
         assert reply["text"].startswith(READ_AS)
         assert CARD_ANSWER not in second_more and second_more != first_more
         assert len({delivery.url for delivery in emulator.webhook_deliveries}) == 2
+    finally:
+        await second_log.close()
+        await first_log.close()
+
+
+@contextmanager
+def holding_the_write_lock(database: Path) -> Iterator[None]:
+    """Another process's long write to the SQLite log (a moderator's tool, another worker's log batch)."""
+    connection = sqlite3.connect(database, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        yield
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
+async def test_a_follow_up_keeps_its_context_from_sqlite_while_another_process_writes(
+    emulator: TelegramEmulator, engine: AnswerEngine, tmp_path: Path
+) -> None:
+    database = tmp_path / "db" / "log.sqlite3"
+    url = f"sqlite:///{database}"
+    first_log = await QueryLog.start(settings_for(url, tmp_path / "first"), FAST)
+    second_log = await QueryLog.start(settings_for(url, tmp_path / "second"), FAST)
+    try:
+        async with running_quotebot(emulator, engine, first_log, webhook=webhook_on_free_port()):
+            await said(emulator, CARD_QUESTION)
+        async with running_quotebot(emulator, engine, second_log, webhook=webhook_on_free_port()):
+            with holding_the_write_lock(database):
+                reply = await said(emulator, FOLLOW_UP)
+        assert reply["text"].startswith(READ_AS) and "February 8" in reply["text"]
     finally:
         await second_log.close()
         await first_log.close()

@@ -54,6 +54,8 @@ def test_token_rejected_by_telegram_is_a_clear_failure_that_hides_the_token(
         "TELEGRAM_BOT_TOKEN": wrong,
         "TELEGRAM_BASE_URL": emulator.base_url,
         "QUOTEBOT_DATA_DIR": str(tmp_path),
+        # Not the default 9090: another quotebot on this machine may hold it.
+        "QUOTEBOT_METRICS_PORT": "0",
     }
     run = run_quotebot("run", env=environment)
     assert run.returncode == 1
@@ -148,3 +150,17 @@ async def test_a_question_answered_just_before_sigkill_is_loaded_on_the_next_sta
     finally:
         await log.close()
     assert record.question == CARD_QUESTION and record.answered
+
+
+async def test_a_429_or_a_5xx_while_checking_for_another_poller_does_not_stop_the_bot(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    emulator.fail_next("getUpdates", status=429)
+    emulator.fail_next("getUpdates", status=500, description="Internal Server Error")
+    bot = BotProcess(emulator, tmp_path / "data", tmp_path / "bot.log")
+    emulator.wait_for_sync("setMyCommands", timeout=30)
+    emulator.send_text(CARD_QUESTION)
+    answer = await emulator.wait_for("sendMessage", timeout=30)
+    bot.terminate()
+    assert CARD_ANSWER in answer.result["text"]
+    assert bot.process.returncode == 0 and "Traceback" not in bot.log()

@@ -80,6 +80,8 @@ MORE_BUTTON = N_("More")
 INLINE_EMPTY = N_("Type a question about the sources")
 INLINE_SLOW = N_("Too many questions — wait a moment")
 INLINE_NOT_COVERED = N_("The sources don't cover that")
+# Above inline results for a question that reads like a follow-up ("when was that?"): inline has no context.
+INLINE_NO_CONTEXT = N_("Inline answers don't know your earlier questions: ask in full")
 RATE_LIMITED = NP_(
     "You're asking faster than I can keep up with. Please wait about {count} second and ask again.",
     "You're asking faster than I can keep up with. Please wait about {count} seconds and ask again.",
@@ -118,6 +120,7 @@ COMMAND_START = N_("What this bot does")
 COMMAND_FORGET = N_("Delete the questions you asked from the log")
 # The console speaks English only (README says so), so its own lines are not in the catalogues.
 MORE_NEEDS_A_QUESTION = "Ask a question first; /more then shows the next passage for it."
+MORE_AFTER_A_REFUSAL = "The sources don't cover the last question, so there is no next passage for it."
 CONSOLE_HELP = (
     "Type a question about the sources and press Enter; the answer is a verbatim quote with its date and "
     "source. For example: {example}\nFollow-up questions (“When did he say that?”, “What else?”) are read "

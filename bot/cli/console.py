@@ -16,6 +16,7 @@ from bot.answers.wording import (
     CONSOLE_HELP,
     CONSOLE_NEW,
     CONSOLE_WELCOME,
+    MORE_AFTER_A_REFUSAL,
     MORE_NEEDS_A_QUESTION,
     NO_OTHER_PASSAGE,
     UNKNOWN_COMMAND,
@@ -96,8 +97,11 @@ def _more(engine: AnswerEngine, conversation: Conversation) -> list[Line]:
     """The next passage for the last question not yet shown in this conversation, as the bot's More button."""
     words = english()
     turn = conversation.turn(None)
-    if turn is None or conversation.previous.quoted is None:
+    if turn is None:
         return [plain_line(words.text(MORE_NEEDS_A_QUESTION))]
+    if conversation.previous.quoted is None:
+        # The bot shows no More button under a refusal; the console says why there is nothing to show.
+        return [plain_line(words.text(MORE_AFTER_A_REFUSAL))]
     results = conversation.more(engine, turn, top=1).results
     if not results:
         return [plain_line(words.text(NO_OTHER_PASSAGE))]

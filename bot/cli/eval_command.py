@@ -11,7 +11,14 @@ from bot.cli.dialogue_report import dialogue_record, dialogue_report
 from bot.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.ops import settings
 from corpus import CorpusError, load_corpus
-from retrieval.eval_sets import EvalFileError, EvalGroup, read_eval_jsonl, read_squad
+from retrieval.eval_sets import (
+    EvalFileError,
+    EvalGroup,
+    corpora_half,
+    read_eval_jsonl,
+    read_squad,
+    with_other_corpus_negatives,
+)
 from retrieval.evaluation import RANK_DEPTH, Evaluation, Miss, Outcome, Scores, evaluate, score
 
 _PREVIEW = 160
@@ -34,6 +41,16 @@ def add_eval_subcommand(commands: Any) -> None:
     )
     source.add_argument("--squad", metavar="FILE.json", help="a SQuAD v1.1 file: each article is its own corpus")
     parser.add_argument("--corpus", metavar="PATH", help="sources for QUESTIONS.jsonl (default: seeds/)")
+    parser.add_argument(
+        "--other-corpus-negatives",
+        action="store_true",
+        help="with --squad: each corpus is also asked the next corpus's questions, which it should refuse",
+    )
+    parser.add_argument(
+        "--corpora",
+        choices=("odd", "even"),
+        help="with --squad: only the odd- or even-numbered corpora (the refusal rule is fitted on the odd ones)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object instead of the report")
     parser.add_argument(
         "--min-top1", type=_share, metavar="SHARE", help="exit 1 when quotebot's top-1 is below SHARE (0-1)"
@@ -48,6 +65,9 @@ def run_eval(args: argparse.Namespace) -> int:
             "quotebot: error: --corpus cannot be used with --squad: each SQuAD article is its own corpus",
             file=sys.stderr,
         )
+        return EXIT_USAGE
+    if not args.squad and (args.other_corpus_negatives or args.corpora):
+        print("quotebot: error: --other-corpus-negatives and --corpora need --squad", file=sys.stderr)
         return EXIT_USAGE
     try:
         groups = _groups(args)
@@ -72,7 +92,9 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def _groups(args: argparse.Namespace) -> list[EvalGroup]:
     if args.squad:
-        return read_squad(args.squad)
+        groups = read_squad(args.squad)
+        groups = corpora_half(groups, args.corpora) if args.corpora else groups
+        return with_other_corpus_negatives(groups) if args.other_corpus_negatives else groups
     lines = read_eval_jsonl(args.questions)
     corpus = load_corpus(settings.corpus_path(args.corpus))
     for warning in corpus.warnings:
@@ -92,10 +114,11 @@ def _share(text: str) -> float:
 
 def _report(evaluation: Evaluation) -> str:
     base, ours = score(evaluation.baseline), score(evaluation.ours)
+    borrowed = f", {base.other_corpus} from other corpora" if base.other_corpus else ""
     lines = [
-        f"{base.answerable + base.unanswerable} questions ({base.answerable} answerable, {base.unanswerable} the "
-        f"sources don't answer) over {evaluation.corpora} {'corpus' if evaluation.corpora == 1 else 'corpora'}, "
-        f"{evaluation.passages} passages",
+        f"{base.answerable + base.unanswerable + base.other_corpus} questions ({base.answerable} answerable, "
+        f"{base.unanswerable} the sources don't answer{borrowed}) over {evaluation.corpora} "
+        f"{'corpus' if evaluation.corpora == 1 else 'corpora'}, {evaluation.passages} passages",
         "",
         f"{'':20}{'plain BM25':>18}{'quotebot':>18}{'change':>10}",
         _row("top-1", base, ours, base.top1, ours.top1),
@@ -105,6 +128,7 @@ def _report(evaluation: Evaluation) -> str:
         _row("quote-level hits", base, ours, None, ours.quote_hits),
         _row("answered correctly", base, ours, None, ours.correct),
         f"{'off-topic refused':20}{'—':>18}{_count(ours.refused, ours.unanswerable):>18}",
+        f"{'other-corpus refused':20}{'—':>18}{_count(ours.other_refused, ours.other_corpus):>18}",
         "",
         "plain BM25: rank-bm25 BM25Okapi defaults, lower-cased \\w+ words, Snowball stems, 36 stop words; it never "
         "refuses and quotes whole passages.",
@@ -152,9 +176,10 @@ def _preview(text: str) -> str:
 def _record(evaluation: Evaluation, min_top1: float | None, passed: bool) -> dict[str, Any]:
     base, ours = score(evaluation.baseline), score(evaluation.ours)
     return {
-        "questions": base.answerable + base.unanswerable,
+        "questions": base.answerable + base.unanswerable + base.other_corpus,
         "answerable": base.answerable,
         "unanswerable": base.unanswerable,
+        "other_corpus": base.other_corpus,
         "corpora": evaluation.corpora,
         "passages": evaluation.passages,
         "baseline": _figures(base),
@@ -174,11 +199,14 @@ def _figures(scores: Scores) -> dict[str, Any]:
         "quote_hits": scores.quote_hits,
         "correct": scores.correct,
         "off_topic_refused": scores.refused if scores.unanswerable else None,
+        "other_corpus_refused": scores.other_refused if scores.other_corpus else None,
     }
     figures: dict[str, Any] = {name: _rounded(scores.share(count)) for name, count in counts.items()}
     figures["mrr"] = round(scores.mrr, 6)
     refused = counts["off_topic_refused"]
     figures["off_topic_refused"] = None if refused is None else round(refused / scores.unanswerable, 6)
+    other = counts["other_corpus_refused"]
+    figures["other_corpus_refused"] = None if other is None else round(other / scores.other_corpus, 6)
     figures["counts"] = counts
     return figures
 

@@ -15,7 +15,10 @@ except ImportError:  # Python built without readline (Windows): plain input() st
 
 
 class LineEditor:
-    """input() with line editing; the history file (private, 0600) is read at start and written by save()."""
+    """input() with line editing; the history file (private, 0600) is read at start and written by save().
+
+    It lives in the data folder, which the query log shares: a folder created here is 0700, as the log makes it.
+    """
 
     def __init__(self, history: Path | None) -> None:
         self._history = history
@@ -43,7 +46,7 @@ class LineEditor:
         if readline is None or self._history is None:
             return
         with contextlib.suppress(OSError):
-            self._history.parent.mkdir(parents=True, exist_ok=True)
+            self._history.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._history.touch(mode=0o600)
             os.chmod(self._history, 0o600)
             readline.write_history_file(self._history)

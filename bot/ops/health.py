@@ -10,6 +10,7 @@ from typing import Any
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
+from bot.ops.listening import listen
 from bot.ops.metrics import Metrics
 
 
@@ -50,4 +51,6 @@ def start_health_server(metrics: Metrics, check: Callable[[], HealthReport], por
         [(r"/healthz", _Healthz, {"check": check}), (r"/metrics", _Metrics, {"metrics": metrics})],
         log_function=lambda handler: None,
     )
-    return application.listen(port, address=host)
+    return listen(
+        application, port, host, "/healthz and /metrics", "set QUOTEBOT_METRICS_PORT to another port, or 0 for none"
+    )

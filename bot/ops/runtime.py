@@ -54,17 +54,17 @@ async def _serve(settings: Settings, log_settings: LogSettings, engine: AnswerEn
     bot_services.reloader.start(watch=settings.watch_corpus)
     loop.add_signal_handler(signal.SIGHUP, bot_services.reloader.request, "SIGHUP")
     health = None
-    if settings.metrics_port:
-        health = start_health_server(
-            metrics,
-            lambda: health_report(
-                bot_services.engine, query_log, bot_services.reachability, settings.telegram_grace_seconds
-            ),
-            settings.metrics_port,
-            settings.metrics_host,
-        )
-        logger.info("health and metrics on %s (/healthz, /metrics)", settings.metrics_url)
     try:
+        if settings.metrics_port:
+            health = start_health_server(
+                metrics,
+                lambda: health_report(
+                    bot_services.engine, query_log, bot_services.reachability, settings.telegram_grace_seconds
+                ),
+                settings.metrics_port,
+                settings.metrics_host,
+            )
+            logger.info("health and metrics on %s (/healthz, /metrics)", settings.metrics_url)
         await serve_until_stopped(application, stop, log_settings.data_dir, webhook)
     finally:
         if health:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.querylog.engine import reading
 from bot.querylog.record import check_pseudonym, clean_text
 from bot.querylog.schema import conversation_links, conversations
 
@@ -42,7 +43,7 @@ async def find(engine: AsyncEngine, links: Sequence[str]) -> list[StoredConversa
         .join(conversations, _c.key == _l.conversation)
         .where(_l.link.in_(list(links)))
     )
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         rows = (await connection.execute(statement)).mappings()
         return [
             StoredConversation(r["link"], r["key"], r["reader"], r["linked_at"], r["updated_at"], r["state"])
@@ -50,32 +51,54 @@ async def find(engine: AsyncEngine, links: Sequence[str]) -> list[StoredConversa
         ]
 
 
-async def save(
-    engine: AsyncEngine, key: str, reader: str, updated_at: datetime, state: str, links: Sequence[str]
-) -> None:
-    """Store the state unless a newer one is there already, and point `links` (and the key itself) at it."""
-    check_pseudonym(reader)
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    """A conversation's state to store under its key, and the other names (links) it is to be found under."""
+
+    key: str
+    reader: str
+    updated_at: datetime
+    state: str
+    links: tuple[str, ...] = ()
+
+
+async def save(engine: AsyncEngine, states: Sequence[ConversationState]) -> None:
+    """Store every state unless a newer one is there already, and point its links (and key) at it.
+
+    One transaction for them all: a busy bot writes the conversations of many questions in one commit. A
+    name in several states goes to the newest.
+    """
+    if not states:
+        return
+    for state in states:
+        check_pseudonym(state.reader)
+    rows = [
+        {"key": s.key, "reader": s.reader, "updated_at": s.updated_at, "state": clean_text(s.state)} for s in states
+    ]
+    links = {
+        name: {"link": name, "conversation": s.key, "updated_at": s.updated_at}
+        for s in sorted(states, key=lambda s: s.updated_at)
+        for name in (s.key, *s.links)
+    }
     async with engine.begin() as connection:
         insert = _insert(connection)
-        row = {"key": key, "reader": reader, "updated_at": updated_at, "state": clean_text(state)}
-        statement = insert(conversations).values(row)
+        statement = insert(conversations)
         await connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[_c.key],
                 set_={"state": statement.excluded.state, "updated_at": statement.excluded.updated_at},
                 where=_c.updated_at <= statement.excluded.updated_at,
-            )
+            ),
+            rows,
         )
-        names = list(dict.fromkeys([key, *links]))
-        link_rows = insert(conversation_links).values(
-            [{"link": name, "conversation": key, "updated_at": updated_at} for name in names]
-        )
+        link_rows = insert(conversation_links)
         await connection.execute(
             link_rows.on_conflict_do_update(
                 index_elements=[_l.link],
                 set_={"conversation": link_rows.excluded.conversation, "updated_at": link_rows.excluded.updated_at},
                 where=_l.updated_at <= link_rows.excluded.updated_at,
-            )
+            ),
+            list(links.values()),
         )
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.querylog.engine import reading
 from bot.querylog.record import Vote
 from bot.querylog.schema import query_log
 from bot.querylog.stats import top_questions
@@ -101,7 +102,7 @@ async def compute_dashboard(engine: AsyncEngine, since: date, until: date, top: 
     start = datetime.combine(since, time(), tzinfo=UTC)
     end = datetime.combine(until + timedelta(days=1), time(), tzinfo=UTC)
     where = (_c.created_at >= start, _c.created_at < end)
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         by_day = await _days(connection, where)
         days = [
             by_day.get(since + timedelta(days=n), Day(since + timedelta(days=n)))

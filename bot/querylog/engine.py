@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 DEFAULT_CONNECT_TIMEOUT = 5.0
 # How long a SQLite writer waits for another process's write lock before failing (and being retried).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The execution option that marks an engine's connections as reading only (see `reading`).
+_READ_ONLY = "quotebot_read_only"
 
 
 def _make_sqlite_transactions_real(engine: AsyncEngine) -> None:
@@ -20,7 +22,8 @@ def _make_sqlite_transactions_real(engine: AsyncEngine) -> None:
 
     Python's sqlite3 driver leaves DDL outside transactions and begins lazily; migrations need
     both to be atomic, and BEGIN IMMEDIATE makes concurrent writers wait on busy_timeout instead
-    of failing when a read lock cannot be upgraded. WAL lets the CLI read while the bot writes.
+    of failing when a read lock cannot be upgraded. WAL lets the CLI read while the bot writes;
+    connections of `reading(engine)` begin DEFERRED, so a read never queues for the write lock.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -37,7 +40,18 @@ def _make_sqlite_transactions_real(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def reading(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (and pool) for transactions that only read.
+
+    On SQLite every transaction otherwise takes the write lock at BEGIN: a conversation's read before a
+    question then waits behind every log and conversation write of the bot (and gives up after a second
+    under load). In WAL mode a read needs no lock a writer holds. PostgreSQL ignores the option.
+    """
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 def create_private_sqlite_file(url: URL) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.querylog.engine import reading
 from bot.querylog.record import Channel, LoggedQuery, ReviewStatus, Vote, candidates_from_json
 from bot.querylog.schema import query_log
 
@@ -56,7 +57,7 @@ async def newest(
     engine: AsyncEngine, condition: ColumnElement[bool], limit: int, since: datetime | None
 ) -> list[LoggedQuery]:
     """Return up to `limit` records matching `condition`, newest first."""
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         result = await connection.execute(_newest_first(condition, since).limit(limit))
         return [to_logged_query(row) for row in result.mappings()]
 
@@ -66,7 +67,7 @@ async def export(engine: AsyncEngine, since: datetime | None, limit: int | None 
     statement = _newest_first(EVERYTHING, since)
     if limit is not None:
         statement = statement.limit(limit)
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         result = await connection.stream(statement)
         async for row in result.mappings():
             yield to_logged_query(row)
@@ -74,5 +75,5 @@ async def export(engine: AsyncEngine, since: datetime | None, limit: int | None 
 
 async def question_of(engine: AsyncEngine, record_id: str) -> str | None:
     """The question of one record, or None when there is no such record."""
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         return (await connection.execute(select(_c.question).where(_c.id == record_id))).scalar_one_or_none()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.querylog.engine import reading
 from bot.querylog.schema import query_log
 
 _c = query_log.c
@@ -94,7 +95,7 @@ async def compute_stats(engine: AsyncEngine, now: datetime, top: int = 10) -> Lo
     now = now.astimezone(UTC)
     today_start = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
     week_start = now - timedelta(days=7)
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         return LogStats(
             now=now,
             today=await _period(connection, today_start, now),

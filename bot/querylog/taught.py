@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.querylog.engine import reading
 from bot.querylog.record import PASSAGE_ID_MAX, check_pseudonym, clean_text, utc_now
 from bot.querylog.record_id import is_record_id, new_record_id
 from bot.querylog.schema import taught_answers
@@ -106,20 +107,20 @@ async def listing(engine: AsyncEngine, include_removed: bool = False) -> list[Ta
     statement = select(taught_answers).order_by(_c.created_at.desc(), _c.id.desc())
     if not include_removed:
         statement = statement.where(_c.removed_at.is_(None))
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         return [_taught(row) for row in (await connection.execute(statement)).mappings()]
 
 
 async def for_record(engine: AsyncEngine, record_id: str) -> list[TaughtAnswer]:
     """Lessons taught from one logged question, newest first, removed ones included."""
     statement = select(taught_answers).where(_c.record_id == record_id).order_by(_c.created_at.desc())
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         return [_taught(row) for row in (await connection.execute(statement)).mappings()]
 
 
 async def active_lessons(engine: AsyncEngine) -> tuple[Revision, list[Lesson]]:
     """The lessons in force, oldest first (so a later lesson wins a tie), with the revision they belong to."""
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         revision = await _revision(connection)
         rows = await connection.execute(
             select(_c.question, _c.passage_id, _c.passage_text)
@@ -131,7 +132,7 @@ async def active_lessons(engine: AsyncEngine) -> tuple[Revision, list[Lesson]]:
 
 async def revision(engine: AsyncEngine) -> Revision:
     """Changes whenever a lesson is taught or undone: (rows, removed rows)."""
-    async with engine.connect() as connection:
+    async with reading(engine).connect() as connection:
         return await _revision(connection)
 
 

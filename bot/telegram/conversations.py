@@ -7,8 +7,10 @@ conversation of the message they are under.
 
 Conversations are kept in memory (bounded, least recently used first out) and written to the log database in
 the background, so another webhook worker answers the next question with the same context; a question reads
-the database first (waiting at most DATABASE_WAIT) and takes whichever copy is newer. Every name stored is a
-keyed hash of Telegram ids, never an id; states idle for IDLE_SECONDS are forgotten here and purged there.
+the database first (waiting at most DATABASE_WAIT) and takes whichever copy is newer. One writer per bot
+writes every state saved meanwhile in one transaction, so a busy bot commits once for many questions. Every
+name stored is a keyed hash of Telegram ids, never an id; states idle for IDLE_SECONDS are forgotten here and
+purged there.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -82,7 +84,8 @@ class ConversationStore:
         self._idle = idle
         self._conversations: OrderedDict[str, Located] = OrderedDict()
         self._links: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._writes: set[asyncio.Task[None]] = set()
+        self._pending: dict[str, stored.ConversationState] = {}
+        self._writer: asyncio.Task[None] | None = None
         self._failing = False
         self._purged_at = 0.0
 
@@ -133,20 +136,27 @@ class ConversationStore:
 
     def save(self, located: Located, links: Sequence[str] = ()) -> None:
         """Keep the conversation here at once and write it to the database in the background."""
-        now = time.time()
-        self._remember(located, links, now)
+        self._remember(located, links, time.time())
         if self._database is None:
             return
-        conversation = located.conversation
+        conversation, earlier = located.conversation, self._pending.get(located.key)
+        names = tuple(dict.fromkeys([*(earlier.links if earlier else ()), *links]))
         updated_at = datetime.fromtimestamp(conversation.updated_at, UTC)
-        write = stored.save(self._database, located.key, located.reader, updated_at, conversation.to_json(), links)
-        self._background(write, purge=now - self._purged_at > PURGE_EVERY)
+        state = stored.ConversationState(located.key, located.reader, updated_at, conversation.to_json(), names)
+        self._pending[located.key] = state
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending(self._database))
 
     async def drop(self, keys: Sequence[str] = (), links: Sequence[str] = ()) -> None:
         """Forget conversations (and every name for them) and single names, here and in the database.
 
-        Writes still on their way go first, so none of them brings a dropped conversation back.
+        Nothing pending for them is written, and the write on its way goes first, so none brings a dropped
+        conversation back.
         """
+        for key in keys:
+            self._pending.pop(key, None)
+        for key, state in self._pending.items():
+            self._pending[key] = replace(state, links=tuple(name for name in state.links if name not in links))
         await self.close()
         for key in keys:
             self._conversations.pop(key, None)
@@ -162,9 +172,9 @@ class ConversationStore:
             await self._guarded(stored.forget_reader(self._database, reader), WRITE_WAIT)
 
     async def close(self) -> None:
-        """Let the writes already started finish."""
-        if self._writes:
-            await asyncio.wait(self._writes, timeout=WRITE_WAIT)
+        """Let the writes already asked for finish."""
+        if self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer}, timeout=WRITE_WAIT)
 
     def _from_memory(self, lookup: Lookup, now: float) -> Located | None:
         linked = self._links.get(lookup.link)
@@ -197,17 +207,15 @@ class ConversationStore:
         while len(self._links) > MEMORY_LINKS:
             self._links.popitem(last=False)
 
-    def _background(self, write: Awaitable[None], purge: bool) -> None:
-        async def run() -> None:
-            await self._guarded(write, WRITE_WAIT)
-            if purge and self._database is not None:
+    async def _write_pending(self, database: AsyncEngine) -> None:
+        """Write everything pending in one transaction, and again while more was saved meanwhile; purge now and then."""
+        while self._pending:
+            batch, self._pending = list(self._pending.values()), {}
+            await self._guarded(stored.save(database, batch), WRITE_WAIT)
+            if time.time() - self._purged_at > PURGE_EVERY:
                 self._purged_at = time.time()
                 cutoff = datetime.fromtimestamp(self._purged_at - self._idle, UTC)
-                await self._guarded(stored.purge(self._database, cutoff), WRITE_WAIT)
-
-        task = asyncio.create_task(run())
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+                await self._guarded(stored.purge(database, cutoff), WRITE_WAIT)
 
     async def _guarded(self, operation: Awaitable[T], timeout: float) -> T | None:
         """Run a database operation; an outage is logged once and the conversations live on in memory."""

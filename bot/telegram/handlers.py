@@ -35,6 +35,7 @@ from bot.telegram.language import reader_words
 from bot.telegram.senders import sender_key
 from bot.telegram.services import LOG_WAIT_SECONDS, BotServices, services
 from retrieval.engine import Refusal
+from retrieval.followup import FollowUp, follow_up_cues
 
 logger = logging.getLogger(__name__)
 # Passages ranked per question and kept in the log, so moderators see what else the bot considered.
@@ -346,8 +347,13 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     reply = await bot_services.off_loop(ask, bot_services.engine, query.query, shown + 1)
     if page == 0:
         _log_question(update, bot_services, reply, started)
+    # Telegram does not say what an inline query follows: a question that leans on one is told it stands alone.
+    alone = InlineQueryResultsButton(words.text(w.INLINE_NO_CONTEXT), start_parameter="followup")
+    follows_up = (await bot_services.off_loop(follow_up_cues, query.query)).kind is not FollowUp.NEW_TOPIC
     if reply.answer is None or not reply.answer.answered:
-        button = InlineQueryResultsButton(words.text(w.INLINE_NOT_COVERED), start_parameter="help")
+        button = (
+            alone if follows_up else InlineQueryResultsButton(words.text(w.INLINE_NOT_COVERED), start_parameter="help")
+        )
         await query.answer([], button=button if page == 0 else None)
         return
     first = shown - INLINE_PAGE_SIZE
@@ -363,7 +369,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         for rank, result in enumerate(reply.answer.results[first:shown], start=first)
     ]
     more = len(reply.answer.results) > shown and page + 1 < INLINE_PAGES
-    await query.answer(results, next_offset=str(page + 1) if more else "")
+    await query.answer(results, next_offset=str(page + 1) if more else "", button=alone if follows_up else None)
 
 
 def _inline_page(offset: str) -> int | None:

@@ -61,14 +61,26 @@ class Poller:
         self._last_logged = 0.0
 
     async def check_alone(self) -> None:
-        """Raise PollingConflict if another poller answers our long poll with a Conflict."""
+        """Raise PollingConflict if another poller answers our long poll with a Conflict.
+
+        A flood limit is waited out (the check then goes on for its full time); any other failure
+        leaves the question open and polling starts, which copes with failures itself.
+        """
         deadline = time.monotonic() + ALONE_CHECK_SECONDS
         while (remaining := deadline - time.monotonic()) > 0:
             try:
                 found = await self._get_updates({"timeout": max(1, round(remaining)), "limit": 1})
             except Conflict as error:
                 raise PollingConflict(_conflict_message(error)) from None
-            except NetworkError:
+            except RetryAfter as error:
+                self._metrics.observe_telegram_error(error)
+                await asyncio.sleep(_seconds(error.retry_after))
+                deadline += _seconds(error.retry_after)
+                continue
+            except InvalidToken:
+                raise
+            except TelegramError as error:
+                self._metrics.observe_telegram_error(error)
                 return
             if found:
                 await asyncio.sleep(min(0.2, remaining))

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
+from bot.ops.listening import listen
 from bot.telegram.intake import UpdateIntake
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -64,4 +65,4 @@ def start_webhook_server(webhook: Webhook, intake: UpdateIntake) -> HTTPServer:
         [(f"/{webhook.path}", _Updates, {"intake": intake, "secret": webhook.secret})],
         log_function=lambda handler: None,
     )
-    return application.listen(webhook.port, address=webhook.listen)
+    return listen(application, webhook.port, webhook.listen, "the webhook", "set PORT to another port")

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.querylog.engine import reading
 from bot.querylog.record import utc_now
 from bot.querylog.schema import web_sessions
 from bot.web.login_links import token_hash
@@ -49,7 +50,7 @@ async def open_session(
 
 async def find_session(database: AsyncEngine, cookie: str, now: datetime | None = None) -> Session | None:
     """The unexpired session a cookie names, or None."""
-    async with database.connect() as connection:
+    async with reading(database).connect() as connection:
         row = (
             await connection.execute(
                 select(_c.moderator, _c.csrf_token, _c.expires_at).where(
