@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from corpus.sentences import sentence_spans
 from retrieval.char_grams import grams_of_words
-from retrieval.tokens import tokenize, words
+from retrieval.tokens import terms_of_words, words
 
 # Terms sharing their first this many letters are taken to be one word family (colonial, colonise).
 FAMILY_PREFIX = 4
@@ -58,11 +58,12 @@ def passage_terms(text: str, spans: Sequence[tuple[int, int]] | None = None) -> 
     bigrams: set[tuple[str, str]] = set()
     sentences: list[SentenceTerms] = []
     for start, end in spans or sentence_spans(text) or [(0, len(text))]:
-        sentence_tokens = tokenize(text[start:end])
+        sentence_words = words(text[start:end])
+        sentence_tokens = terms_of_words(sentence_words)
         tokens.extend(sentence_tokens)
         bigrams.update(itertools.pairwise(sentence_tokens))
         # Not char_grams.sentence_grams, whose own cache would hold these grams a second time, unbounded in bytes.
-        grams = grams_of_words(words(text[start:end]))
+        grams = grams_of_words(sentence_words)
         sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens), families(sentence_tokens), grams))
     return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences))
 

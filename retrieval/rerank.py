@@ -7,6 +7,7 @@ better answer even when another passage repeats a term more often.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,8 +38,10 @@ class WeightedQuery:
         self.weights = weights
         self.cue = cue
         self.grams = grams or {}
-        self._gram_keys = self.grams.keys()
-        self._gram_total = sum(self.grams.values())
+        self._gram_set = frozenset(self.grams)
+        # Summed exactly (fsum): a set's order changes with every process's string hashing, and a plain sum
+        # with it, which could swap two passages whose scores tie.
+        self._gram_total = math.fsum(self.grams.values())
         self.total = sum(weights)
         # Single-term forms answer "which concepts are here" with one set intersection per sentence.
         self._concepts_by_term: dict[str, list[int]] = {}
@@ -56,7 +59,8 @@ class WeightedQuery:
         """Share of the question's gram weight found among a sentence's `grams`."""
         if not self._gram_total:
             return 0.0
-        return sum(self.grams[gram] for gram in grams & self._gram_keys) / self._gram_total
+        # Intersecting two sets walks the smaller one, which a dict's keys view does not.
+        return math.fsum(map(self.grams.__getitem__, self._gram_set & grams)) / self._gram_total
 
     def weight_in(self, terms: frozenset[str]) -> float:
         """The weight of the concepts found in `terms`."""

@@ -57,6 +57,20 @@ class PackedStrings(Sequence[str]):
         start = int(self._ends[position - 1]) if position else 0
         return bytes(self._utf8[start : int(self._ends[position])])
 
+    def neighbours(self) -> frozenset[str]:
+        """Every two characters that follow each other in a string, and (as the strings are stored back to
+        back) the few that meet only where one string ends and the next begins: a superset, quick to take."""
+        points = np.frombuffer(bytes(self._utf8).decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+        pairs = np.unique((points[:-1].astype(np.uint64) << np.uint64(21)) | points[1:])
+        return frozenset(chr(pair >> 21) + chr(pair & 0x1FFFFF) for pair in pairs.tolist())
+
+    def raw_many(self, positions: np.ndarray) -> Iterator[bytes]:
+        """The UTF-8 bytes of the strings at `positions`, in order."""
+        ends = self._ends[positions].tolist()
+        starts = np.where(positions > 0, self._ends[np.maximum(positions - 1, 0)], 0).tolist()
+        blob = self._utf8.data
+        return (blob[start:end].tobytes() for start, end in zip(starts, ends, strict=True))
+
     def all(self) -> list[str]:
         """Every string, in order (reads them all: for builds and rare full scans only)."""
         blob = bytes(self._utf8)
@@ -111,17 +125,26 @@ class StringTable:
             return [-1] * len(texts)
         encoded = [text.encode("utf-8") for text in texts]
         wanted = np.fromiter(map(_hash, encoded), dtype=np.uint64, count=len(encoded))
-        starts = np.searchsorted(self._hashes, wanted).tolist()
+        starts = np.minimum(np.searchsorted(self._hashes, wanted), len(self._hashes) - 1)
+        hashed = (self._hashes[starts] == wanted).tolist()
+        candidates = self._strings.raw_many(starts[np.flatnonzero(hashed)])
         found = []
-        for raw, key, position in zip(encoded, wanted.tolist(), starts, strict=True):
-            while position < len(self._hashes) and int(self._hashes[position]) == key:
-                if self._strings.raw(position) == raw:
-                    break
+        for raw, key, position, hit in zip(encoded, wanted.tolist(), starts.tolist(), hashed, strict=True):
+            if hit and next(candidates) != raw:
+                # Another string with the same 64-bit hash: look at the ones after it.
                 position += 1
-            else:
-                position = -1
-            found.append(position)
+                while position < len(self._hashes) and int(self._hashes[position]) == key:
+                    if self._strings.raw(position) == raw:
+                        break
+                    position += 1
+                else:
+                    position = -1
+            found.append(position if hit else -1)
         return found
+
+    def neighbours(self) -> frozenset[str]:
+        """Every two characters that follow each other in a string (and a few more: see PackedStrings)."""
+        return self._strings.neighbours()
 
     def strings(self) -> list[str]:
         """Every string, in table order (reads the whole table: for builds and rare full scans only)."""
@@ -172,6 +195,6 @@ class CountTable(Mapping[str, int]):
     def __len__(self) -> int:
         return len(self._table)
 
-    def items_list(self) -> list[tuple[str, int]]:
-        """Every (string, count), read in one go (for rare full scans such as the typo index)."""
-        return list(zip(self._table.strings(), self._counts.tolist(), strict=True))
+    def neighbours(self) -> frozenset[str]:
+        """Every two characters that follow each other in a string (and a few more: see PackedStrings)."""
+        return self._table.neighbours()
