@@ -151,6 +151,50 @@ class StringTable:
         return self._strings.all()
 
 
+class PositionIndex:
+    """Finds a string's position among PackedStrings that stay in their own order (passage ids): the
+    strings' hashes ascending, each with the position it belongs to."""
+
+    def __init__(self, strings: PackedStrings, hashes: np.ndarray, positions: np.ndarray) -> None:
+        if (
+            hashes.dtype != np.uint64
+            or positions.dtype != np.int64
+            or not len(hashes) == len(positions) == len(strings)
+        ):
+            raise ValueError("a position index needs one uint64 hash and one int64 position per string")
+        self._strings = strings
+        self._hashes = hashes
+        self._positions = positions
+
+    @classmethod
+    def build(cls, strings: PackedStrings, texts: Sequence[str]) -> PositionIndex:
+        """The index of `strings`, which hold `texts` (passed too, so nothing is decoded again)."""
+        hashes = np.fromiter((_hash(text.encode("utf-8")) for text in texts), dtype=np.uint64, count=len(texts))
+        order = np.argsort(hashes, kind="stable")
+        return cls(strings, hashes[order], order.astype(np.int64))
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The arrays to save (the strings are saved by their owner), under names starting with `prefix`."""
+        return {f"{prefix}.hashes": self._hashes, f"{prefix}.positions": self._positions}
+
+    @classmethod
+    def from_arrays(cls, strings: PackedStrings, arrays: dict[str, np.ndarray], prefix: str) -> PositionIndex:
+        """The index saved by `arrays(prefix)` over `strings`; ValueError when they do not fit together."""
+        return cls(strings, arrays[f"{prefix}.hashes"], arrays[f"{prefix}.positions"])
+
+    def position_of(self, text: str) -> int | None:
+        """Where `text` is among the strings, or None."""
+        raw = text.encode("utf-8")
+        key = _hash(raw)
+        place = int(np.searchsorted(self._hashes, np.uint64(key)))
+        while place < len(self._hashes) and int(self._hashes[place]) == key:
+            position = int(self._positions[place])
+            if self._strings.raw(position) == raw:
+                return position
+            place += 1
+        return None
+
+
 class CountTable(Mapping[str, int]):
     """How often each string was seen (a saved Counter): `counts_of` looks many up in one search."""
 
