@@ -35,8 +35,9 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, count, islice
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -60,6 +61,9 @@ DENSE_TOP = 2048
 
 # Ranking this many scores or fewer is quicker with one partition than with any narrowing first.
 SORT_ALL_AT_MOST = 256
+
+# Tokens (and postings) handled at a time while building: a few tens of MB of work arrays.
+CHUNK = 1 << 22
 
 # Passages scored together when every passage is scored: small enough for numpy's passes to stay in cache.
 BLOCK = 65_536
@@ -101,19 +105,27 @@ class BM25Index:
     ) -> None:
         if not tokenized_passages:
             raise ValueError("BM25Index needs at least one passage")
-        # Token ids in order of first appearance (rank-bm25 sums idf in that order for its average), in one pass.
+        # Token ids in order of first appearance (rank-bm25 sums idf in that order for its average), in one
+        # pass; itemgetter looks a whole passage up in one call, a third quicker than a call per token.
         first_seen: defaultdict[str, int] = defaultdict(count().__next__)
         passage_lengths = np.fromiter(map(len, tokenized_passages), dtype=np.int64, count=len(tokenized_passages))
         tokens = np.fromiter(
-            map(first_seen.__getitem__, chain.from_iterable(tokenized_passages)),
+            chain.from_iterable(
+                itemgetter(*passage)(first_seen) if len(passage) > 1 else [first_seen[t] for t in passage]
+                for passage in tokenized_passages
+            ),
             dtype=np.int32,
             count=int(passage_lengths.sum()),
         )
         vocabulary, table_positions = StringTable.build(first_seen)
         del first_seen
         # Term ids are positions in the vocabulary's table.
-        tokens = table_positions.astype(np.int32)[tokens]
-        arrays = _build_arrays(tokens, passage_lengths, len(table_positions), table_positions, k1, b, epsilon)
+        positions = table_positions.astype(np.int32)
+        for start in range(0, len(tokens), CHUNK):
+            tokens[start : start + CHUNK] = positions[tokens[start : start + CHUNK]]
+        parts = _passage_term_counts(tokens, passage_lengths)
+        del tokens
+        arrays = _build_arrays(parts, passage_lengths, table_positions, k1, b, epsilon)
         arrays.update(vocabulary.arrays("bm25.vocabulary"))
         self._set_arrays(arrays, k1, b, epsilon)
         self.fingerprint = None
@@ -661,19 +673,56 @@ def _kth_largest(scores: np.ndarray, k: int) -> float:
     return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
+class _Part(NamedTuple):
+    """How often each term occurs in each passage of a run of passages: sorted by term, then passage."""
+
+    terms: np.ndarray
+    passages: np.ndarray
+    counts: np.ndarray
+
+
+def _passage_term_counts(tokens: np.ndarray, passage_lengths: np.ndarray) -> list[_Part]:
+    """The (term, passage, count) triples of every passage, a run of passages holding about CHUNK tokens at
+    a time, so that sorting never needs more memory than one run's keys.
+
+    Plain numpy, not scipy.sparse: importing scipy next to nltk makes nltk load scipy.stats, which alone
+    added over a second to every `quotebot` start.
+    """
+    ends = np.cumsum(passage_lengths)
+    parts = []
+    first = 0
+    while first < len(passage_lengths):
+        begin = int(ends[first - 1]) if first else 0
+        last = max(first + 1, int(np.searchsorted(ends, begin + CHUNK, side="right")))
+        local = last - first
+        keys = tokens[begin : int(ends[last - 1])].astype(np.int64) * local
+        keys += np.repeat(np.arange(local), passage_lengths[first:last])
+        keys.sort()
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else keys
+        distinct = keys[starts]
+        counts = np.diff(np.append(starts, len(keys))).astype(np.uint32)
+        parts.append(_Part((distinct // local).astype(np.int32), (distinct % local + first).astype(np.uint32), counts))
+        first = last
+    return parts
+
+
 def _build_arrays(
-    tokens: np.ndarray,
+    parts: list[_Part],
     passage_lengths: np.ndarray,
-    vocabulary_size: int,
     table_positions: np.ndarray,
     k1: float,
     b: float,
     epsilon: float,
 ) -> dict[str, np.ndarray]:
-    """Every `bm25.*` array but the vocabulary, from the passages' token ids (term ids are table positions)."""
-    passage_count = len(passage_lengths)
-    indptr, ids, counts = _term_counts(tokens, passage_lengths, vocabulary_size)
-    df = np.diff(indptr)
+    """Every `bm25.*` array but the vocabulary, from the passages' term counts (term ids are table positions).
+
+    `parts` is emptied on the way, each part freed once its counts are in place.
+    """
+    passage_count, vocabulary_size = len(passage_lengths), len(table_positions)
+    df = np.zeros(vocabulary_size, dtype=np.int64)
+    for part in parts:
+        df += np.bincount(part.terms, minlength=vocabulary_size)
+    most = max((int(part.counts.max()) for part in parts if len(part.counts)), default=0)
     # math.log, as rank-bm25 uses, rather than np.log, which may differ from it in the last bit.
     raw_idf = np.array([math.log(passage_count - d + 0.5) - math.log(d + 0.5) for d in df.tolist()])
     # rank-bm25 adds the raw idf up one term at a time, in order of first appearance.
@@ -686,71 +735,81 @@ def _build_arrays(
     total_length = int(passage_lengths.sum())
     average_length = total_length / passage_count if total_length else 1.0
     norm = k1 * (1 - b + b * passage_lengths / average_length)
-    count_dtype = np.uint8 if counts.size == 0 or counts.max() <= np.iinfo(np.uint8).max else np.uint16
-    term_of_posting = np.repeat(np.arange(vocabulary_size), df)
-    weights = counts.astype(np.float64)
-    denominator = norm[ids] + weights
-    weights *= k1 + 1
-    weights /= denominator
-    del denominator
-    weights *= idf[term_of_posting]
-    max_weight = np.maximum.reduceat(weights, indptr[:-1]) if len(weights) else np.zeros(vocabulary_size)
-
+    count_dtype = np.uint8 if most <= np.iinfo(np.uint8).max else np.uint16
     dense = np.flatnonzero(df >= passage_count * DENSE_MIN_SHARE)
     dense_slot = np.full(vocabulary_size, -1, dtype=np.int32)
     dense_slot[dense] = np.arange(len(dense), dtype=np.int32)
-    dense_counts = np.zeros((len(dense), passage_count), dtype=count_dtype)
-    for slot, term in enumerate(dense.tolist()):
-        dense_counts[slot, ids[indptr[term] : indptr[term + 1]]] = counts[indptr[term] : indptr[term + 1]]
+    sparse_df = np.where(dense_slot < 0, df, 0)
+    indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
+    np.cumsum(sparse_df, out=indptr[1:])
+    dense_counts, ids, counts = _place_counts(parts, dense_slot, indptr, passage_count, count_dtype)
+
+    max_weight = np.zeros(vocabulary_size)
+    first = 0
+    while first < vocabulary_size:
+        # A run of terms holding about CHUNK postings, weighed together.
+        last = max(first + 1, int(np.searchsorted(indptr, indptr[first] + CHUNK, side="right")) - 1)
+        begin, end = int(indptr[first]), int(indptr[last])
+        idf_of_posting = np.repeat(idf[first:last], sparse_df[first:last])
+        weights = _okapi(counts[begin:end], norm[ids[begin:end]], idf_of_posting, k1)
+        held = np.flatnonzero(sparse_df[first:last]) + first
+        if len(held):
+            max_weight[held] = np.maximum.reduceat(weights, indptr[held] - begin)
+        first = last
     top = min(DENSE_TOP, passage_count)
     dense_top = np.zeros((len(dense), top), dtype=np.uint32)
     dense_floor = np.zeros(len(dense))
     for slot, term in enumerate(dense.tolist()):
+        holders = np.flatnonzero(dense_counts[slot])
         row = np.zeros(passage_count)
-        row[ids[indptr[term] : indptr[term + 1]]] = weights[indptr[term] : indptr[term + 1]]
+        row[holders] = _okapi(dense_counts[slot, holders], norm[holders], float(idf[term]), k1)
+        max_weight[term] = row[holders].max()
         best = np.argpartition(row, passage_count - top)[passage_count - top :]
         dense_top[slot] = best
         dense_floor[slot] = row[best].min()
-    del weights
-    keep = dense_slot[term_of_posting] < 0
-    del term_of_posting
-    sparse_df = np.where(dense_slot < 0, df, 0)
-    sparse_indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
-    np.cumsum(sparse_df, out=sparse_indptr[1:])
     return {
         "bm25.idf": idf,
-        "bm25.document_frequency": df.astype(np.int64),
+        "bm25.document_frequency": df,
         "bm25.max_weight": max_weight,
         "bm25.dense_slot": dense_slot,
         "bm25.dense_counts": dense_counts,
         "bm25.dense_top": dense_top,
         "bm25.dense_floor": dense_floor,
-        "bm25.indptr": sparse_indptr,
-        "bm25.ids": ids[keep].astype(np.uint32),
-        "bm25.counts": counts[keep].astype(count_dtype),
+        "bm25.indptr": indptr,
+        "bm25.ids": ids,
+        "bm25.counts": counts,
         "bm25.length_norm": norm.astype(np.float64),
     }
 
 
-def _term_counts(
-    tokens: np.ndarray, passage_lengths: np.ndarray, vocabulary_size: int
+def _place_counts(
+    parts: list[_Part], dense_slot: np.ndarray, indptr: np.ndarray, passage_count: int, count_dtype: type[Any]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """How often each term occurs in each passage, one run per term with passages in ascending order.
+    """The dense terms' rows of counts, and the sparse terms' postings in the runs `indptr` gives.
 
-    Plain numpy (one sort of term-major keys), not scipy.sparse: importing scipy next to nltk makes nltk
-    load scipy.stats, which alone added over a second to every `quotebot` start.
+    Parts come in passage order, so each term's passages, appended part by part, stay ascending.
     """
-    passage_count = len(passage_lengths)
-    passages = np.repeat(np.arange(passage_count, dtype=np.int64), passage_lengths)
-    keys = tokens.astype(np.int64) * passage_count + passages
-    del passages
-    keys, counts = np.unique(keys, return_counts=True)
-    terms = keys // passage_count
-    indptr = np.zeros(vocabulary_size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(terms, minlength=vocabulary_size), out=indptr[1:])
-    del terms
-    ids = (keys % passage_count).astype(np.intp)
-    return indptr, ids, counts
+    dense_counts = np.zeros((int(np.count_nonzero(dense_slot >= 0)), passage_count), dtype=count_dtype)
+    ids = np.empty(int(indptr[-1]), dtype=np.uint32)
+    counts = np.empty(int(indptr[-1]), dtype=count_dtype)
+    cursor = indptr[:-1].copy()
+    while parts:
+        terms, passages, part_counts = parts.pop(0)
+        slots = dense_slot[terms]
+        in_row = slots >= 0
+        dense_counts[slots[in_row], passages[in_row]] = part_counts[in_row]
+        terms, passages, part_counts = terms[~in_row], passages[~in_row], part_counts[~in_row]
+        if not len(terms):
+            continue
+        starts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
+        lengths = np.diff(np.append(starts, len(terms)))
+        run_terms = terms[starts]
+        # Each triple's place: where its term's postings have got to, plus its rank in the term's run.
+        places = np.arange(len(terms)) - np.repeat(starts - cursor[run_terms], lengths)
+        ids[places] = passages
+        counts[places] = part_counts
+        cursor[run_terms] += lengths
+    return dense_counts, ids, counts
 
 
 # Every saved array's dtype(s) and number of dimensions.

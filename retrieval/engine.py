@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property, partial
@@ -27,7 +27,7 @@ from retrieval.quote import select_quote
 from retrieval.ranking_options import RankingOptions
 from retrieval.refusal import RefusalRule, Signals, shipped_rule
 from retrieval.rerank import Ranked, WeightedQuery, rerank, sentence_scores
-from retrieval.saved_corpus import passage_texts, saved_sentences
+from retrieval.saved_corpus import dated, passage_numbers, passage_texts, saved_sentences
 from retrieval.search_index import SearchIndex
 from retrieval.semantic_stage import SemanticStage, stage_for
 from retrieval.taught import Lesson, Signature, TaughtAnswers, signature
@@ -244,7 +244,7 @@ class AnswerEngine:
         if focus is None:
             return None
         if self._dated is None:
-            self._dated = any(document.date is not None for document in self.corpus.documents)
+            self._dated = dated(self.corpus.documents)
         return focus if self._dated else None
 
     def answer_batch(self, questions: Sequence[str], top: int = 3) -> Iterator[Answer]:
@@ -376,8 +376,8 @@ class AnswerEngine:
         return next((i for i, text in enumerate(self._texts) if text == lesson.passage_text), None)
 
     @cached_property
-    def _passage_numbers(self) -> dict[str, int]:
-        return {passage.passage_id: number for number, passage in enumerate(self.corpus.passages)}
+    def _passage_numbers(self) -> Mapping[str, int]:
+        return passage_numbers(self.corpus.passages)
 
     def _result(
         self, ranked: Ranked, query: WeightedQuery, on_topic: WeightedQuery, cosines: np.ndarray | None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 
+from retrieval.string_table import CountTable
 from retrieval.tokens import STOPWORDS, stem, words
 from retrieval.word_frequency import RARE_ZIPF, zipf
 
@@ -90,7 +91,7 @@ class QueryExpander:
         index's vocabulary is reused as it is; without it the words are stemmed here, once.
         """
         self._typos = typos
-        self._word_counts = word_counts
+        self._word_counts = word_counts if isinstance(word_counts, CountTable) else CountTable.build(word_counts)
         self._known_terms = known_terms
         self._numbers = number_forms() if numbers else {}
         self._synonyms: dict[tuple[str, ...], list[Form]] = {}
@@ -143,22 +144,27 @@ class QueryExpander:
         return frozenset(stem(word) for word in self._word_counts if word not in STOPWORDS)
 
     def _correction(self, word: str) -> list[str]:
-        """The corpus word one slip from `word` that the sources use most, if there is one."""
+        """The corpus word one slip from `word` that the sources use most, if there is one.
+
+        Every string one slip away is looked up, with only the letters that follow and precede their
+        neighbours somewhere in the corpus's words put in (a few hundred strings for a word): nothing is
+        built per word of the vocabulary, so neither start-up nor memory grows with it.
+        """
         if len(word) < _MIN_TYPO_LENGTH:
             return []
-        keys = _deletions(word) | {word}
-        candidates = {c for key in keys for c in self._deletion_index.get(key, ()) if _one_edit_apart(word, c)}
-        return [max(sorted(candidates), key=lambda c: self._word_counts[c])] if candidates else []
+        slips = sorted(
+            slip
+            for slip in _one_slip_away(word, self._neighbours)
+            if len(slip) >= _MIN_TYPO_LENGTH - 1 and slip.isalpha() and slip not in STOPWORDS
+        )
+        counts = self._word_counts.counts_of(slips)
+        used = [(count, slip) for slip, count in zip(slips, counts, strict=True) if count]
+        # The most used; on equal counts the first in alphabetical order.
+        return [max(used, key=lambda pair: pair[0])[1]] if used else []
 
     @cached_property
-    def _deletion_index(self) -> dict[str, set[str]]:
-        """Every corpus word under itself and each of its one-letter deletions, built on the first typo."""
-        index: dict[str, set[str]] = defaultdict(set)
-        for word in self._word_counts:
-            if len(word) >= _MIN_TYPO_LENGTH - 1 and word.isalpha() and word not in STOPWORDS:
-                for key in _deletions(word) | {word}:
-                    index[key].add(word)
-        return index
+    def _neighbours(self) -> _Neighbours:
+        return _Neighbours(self._word_counts.neighbours())
 
 
 def _maybe_typo(word: str) -> bool:
@@ -182,8 +188,38 @@ def _suffix(n: int) -> str:
     return {1: "st", 2: "nd", 3: "rd"}.get(n, "th")
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+class _Neighbours:
+    """Which letters follow and precede which in the corpus's words: a slip putting a letter between two
+    that never have it beside them cannot give a corpus word."""
+
+    def __init__(self, pairs: frozenset[str]) -> None:
+        self._after: dict[str, set[str]] = defaultdict(set)
+        self._before: dict[str, set[str]] = defaultdict(set)
+        for pair in pairs:
+            self._after[pair[0]].add(pair[1])
+            self._before[pair[1]].add(pair[0])
+        self._letters = frozenset(self._after) | frozenset(self._before)
+
+    def between(self, left: str, right: str) -> frozenset[str] | set[str]:
+        """The letters found after `left` and before `right` (either may be "": the word's edge)."""
+        after = self._after.get(left, set()) if left else self._letters
+        before = self._before.get(right, set()) if right else self._letters
+        return after & before
+
+
+def _one_slip_away(word: str, neighbours: _Neighbours) -> set[str]:
+    """Every string one insertion, deletion, substitution or swap of neighbours from `word` that puts in
+    only letters its new neighbours have beside them somewhere in the corpus."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    slips = {head + tail[1:] for head, tail in splits if tail}
+    slips |= {head + tail[1] + tail[0] + tail[2:] for head, tail in splits if len(tail) > 1}
+    for head, tail in splits:
+        left = head[-1:]
+        slips |= {head + letter + tail for letter in neighbours.between(left, tail[:1])}
+        if tail:
+            slips |= {head + letter + tail[1:] for letter in neighbours.between(left, tail[1:2])}
+    slips.discard(word)
+    return slips
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

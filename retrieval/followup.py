@@ -154,7 +154,8 @@ def answer_in_context(engine: AnswerEngine, question: str, previous: Previous | 
     if not standalone.answered and cues.language == "en" and _foreign(engine, cues.search):
         return alone
     specific = _specific(own_topic)
-    asked = Asked(cues.search, previous.topic, _favour(engine, cues.kind, previous, specific))
+    search = _without_framing(cues.search, cues.language) if cues.kind is FollowUp.MORE else cues.search
+    asked = Asked(search, previous.topic, _favour(engine, cues.kind, previous, specific))
     exclude = previous.shown if cues.kind is FollowUp.MORE else frozenset()
     contextual = engine.answer(asked.text, top, context=Context(asked.topic, asked.favour, exclude))
     dragging = _dragging(engine, specific, standalone, contextual) if standalone.answered else frozenset()
@@ -301,6 +302,17 @@ def _dragging(engine: AnswerEngine, specific: list[str], standalone: Answer, con
     return frozenset(
         passage for passage, coverage in zip(theirs, coverages, strict=True) if coverage < best - DRAG_MARGIN
     )
+
+
+def _without_framing(search: str, language: str | None) -> str:
+    """A request for more without the everyday words that frame it: "what did he say" names no topic.
+
+    Searched for, "say" would favour any passage where anyone says anything over the earlier topic's next one;
+    "what else did Berg promise?" keeps "Berg promise".
+    """
+    if language is None:
+        return search
+    return " ".join(word for word in search.split() if _zipf_in(word, language) < FRAME_ZIPF)
 
 
 def _foreign(engine: AnswerEngine, question: str) -> list[str]:

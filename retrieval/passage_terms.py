@@ -13,8 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from corpus.sentences import sentence_spans
-from retrieval.char_grams import grams_of_words
-from retrieval.tokens import tokenize, words
+from retrieval.tokens import terms_of_words, words
 
 # Terms sharing their first this many letters are taken to be one word family (colonial, colonise).
 FAMILY_PREFIX = 4
@@ -24,32 +23,39 @@ CACHE_BYTES = 32 << 20
 
 @dataclass(frozen=True, slots=True)
 class SentenceTerms:
-    """One sentence: where it is in the passage text, the BM25 terms and the character grams it holds."""
+    """One sentence: where it is in the passage text, the BM25 terms it holds, and its words.
+
+    `words` are the sentence's words joined by single spaces (char_grams.grams_of_words): its character
+    grams are exactly the 4-character strings found in it, so they are looked for there, not kept as a set
+    (which took ten times the memory and most of the time a passage took to tokenise).
+    """
 
     start: int
     end: int
     terms: frozenset[str]
     families: frozenset[str]
-    grams: frozenset[str]
+    words: str
 
 
 @dataclass(frozen=True, slots=True)
 class PassageTerms:
-    """The passage's BM25 terms in order, as a set, as adjacent pairs, and per sentence."""
+    """The passage's BM25 terms in order, as a set, as adjacent pairs, and per sentence; `words` holds every
+    sentence's words, a line each (no gram holds a line break, so a gram is in some sentence exactly when it
+    is in `words`)."""
 
     tokens: list[str]
     terms: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
     sentences: tuple[SentenceTerms, ...]
+    words: str
 
     def size(self) -> int:
         """Roughly the bytes this holds beyond the term strings themselves, which are shared."""
-        containers = [self.tokens, self.terms, self.bigrams]
+        containers: list[object] = [self.tokens, self.terms, self.bigrams, self.words]
         for sentence in self.sentences:
-            containers += [sentence.terms, sentence.families, sentence.grams]
+            containers += [sentence.terms, sentence.families, sentence.words]
         pairs = len(self.bigrams) * sys.getsizeof((None, None))
-        grams = sum(len(sentence.grams) for sentence in self.sentences) * 53
-        return sum(map(sys.getsizeof, containers)) + pairs + grams + 64 * len(self.sentences)
+        return sum(map(sys.getsizeof, containers)) + pairs + 64 * len(self.sentences)
 
 
 def passage_terms(text: str, spans: Sequence[tuple[int, int]] | None = None) -> PassageTerms:
@@ -58,13 +64,14 @@ def passage_terms(text: str, spans: Sequence[tuple[int, int]] | None = None) -> 
     bigrams: set[tuple[str, str]] = set()
     sentences: list[SentenceTerms] = []
     for start, end in spans or sentence_spans(text) or [(0, len(text))]:
-        sentence_tokens = tokenize(text[start:end])
+        sentence_words = words(text[start:end])
+        sentence_tokens = terms_of_words(sentence_words)
         tokens.extend(sentence_tokens)
         bigrams.update(itertools.pairwise(sentence_tokens))
-        # Not char_grams.sentence_grams, whose own cache would hold these grams a second time, unbounded in bytes.
-        grams = grams_of_words(words(text[start:end]))
-        sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens), families(sentence_tokens), grams))
-    return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences))
+        joined = " ".join(sentence_words)
+        sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens), families(sentence_tokens), joined))
+    every = "\n".join(sentence.words for sentence in sentences)
+    return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences), every)
 
 
 def families(terms: Iterable[str]) -> frozenset[str]:

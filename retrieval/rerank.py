@@ -7,6 +7,7 @@ better answer even when another passage repeats a term more often.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,8 +42,9 @@ class WeightedQuery:
         self.weights = weights
         self.cue = cue
         self.grams = grams or {}
-        self._gram_keys = self.grams.keys()
-        self._gram_total = sum(self.grams.values())
+        # Summed exactly (fsum): a set's order changes with every process's string hashing, and a plain sum
+        # with it, which could swap two passages whose scores tie.
+        self._gram_total = math.fsum(self.grams.values())
         self.total = sum(weights)
         # Single-term forms answer "which concepts are here" with one set intersection per sentence.
         self._concepts_by_term: dict[str, list[int]] = {}
@@ -55,12 +57,23 @@ class WeightedQuery:
                     self._phrases.append((frozenset(form.terms), index))
         self._single_terms = frozenset(self._concepts_by_term)
         self._families = [families(term for form in concept.forms for term in form.terms) for concept in concepts]
+        # A sentence holding none of these has no weight at all: most sentences of a candidate.
+        self._every_term = frozenset(term for concept in concepts for form in concept.forms for term in form.terms)
+        self._every_family = frozenset().union(*self._families)
 
-    def gram_share(self, grams: frozenset[str]) -> float:
-        """Share of the question's gram weight found among a sentence's `grams`."""
+    def gram_share(self, passage: PassageTerms) -> float:
+        """The largest share of the question's gram weight that one sentence of the passage holds.
+
+        A gram is in a sentence exactly when it occurs in the sentence's joined words: the question's grams
+        are looked for in the whole passage first, and only those found then in each sentence.
+        """
         if not self._gram_total:
             return 0.0
-        return sum(self.grams[gram] for gram in grams & self._gram_keys) / self._gram_total
+        found = [(gram, weight) for gram, weight in self.grams.items() if gram in passage.words]
+        if not found:
+            return 0.0
+        held = (math.fsum(weight for gram, weight in found if gram in s.words) for s in passage.sentences)
+        return max(held) / self._gram_total
 
     def weight_in(self, terms: frozenset[str]) -> float:
         """The weight of the concepts found in `terms`."""
@@ -68,6 +81,10 @@ class WeightedQuery:
 
     def sentence_weight(self, sentence: SentenceTerms, family_share: float) -> float:
         """The weight of the concepts in a sentence, plus `family_share` of those only present as a word family."""
+        if sentence.terms.isdisjoint(self._every_term) and (
+            not family_share or sentence.families.isdisjoint(self._every_family)
+        ):
+            return 0.0
         found = self.found_in(sentence.terms)
         weight = sum(self.weights[index] for index in found)
         if family_share:
@@ -114,16 +131,14 @@ def rerank(
     pairs = _adjacent_pairs(query)
     ranked = []
     for i in candidates:
-        scores = sentence_scores(query, passages[i], texts[i], options)
-        best = max(range(len(scores)), key=lambda k: (scores[k], -k))
-        bonus = scores[best]
+        terms = passages[i]
+        bonus = max(sentence_scores(query, terms, texts[i], options))
         if options.grams:
-            sentences = passages[i].sentences
-            bonus += options.grams * max(query.gram_share(s.grams) for s in sentences)
+            bonus += options.grams * query.gram_share(terms)
         if options.phrase:
             bonus += (
                 options.phrase
-                * sum(w for pair, w in pairs if not pair.isdisjoint(passages[i].bigrams))
+                * sum(w for pair, w in pairs if not pair.isdisjoint(terms.bigrams))
                 / (query.total or 1.0)
             )
         if options.semantic and cosines:

@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import json
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import numpy as np
 from corpus.loader import Corpus
 from corpus.model import Document, Passage
 from corpus.sentences import sentence_spans
-from retrieval.string_table import PackedStrings
+from retrieval.string_table import PackedStrings, PositionIndex
 
 # Documents decoded and kept at once; a document's text may be long.
 DOCUMENT_CACHE = 256
@@ -57,11 +57,14 @@ def corpus_arrays(corpus: Corpus, sentences: Sequence[Sequence[tuple[int, int]]]
         byte_offsets[i] = (text_starts[owner] + start, text_starts[owner] + end)
         cursor[owner] = (passage.end, end)
     spans = [span for spans_of_passage in sentences for span in spans_of_passage]
+    passage_ids = [p.passage_id for p in passages]
+    ids = PackedStrings.build(passage_ids)
     return {
         "corpus.document_text": np.frombuffer(b"".join(encoded), dtype=np.uint8),
         "corpus.document_starts": text_starts,
         **PackedStrings.build(json.dumps(_record(d), ensure_ascii=False) for d in documents).arrays("corpus.records"),
-        **PackedStrings.build(p.passage_id for p in passages).arrays("corpus.passage_ids"),
+        **ids.arrays("corpus.passage_ids"),
+        **PositionIndex.build(ids, passage_ids).arrays("corpus.passage_id_index"),
         "corpus.passage_document": owners,
         "corpus.passage_paragraph": np.fromiter((p.paragraph for p in passages), dtype=np.int64, count=len(passages)),
         "corpus.passage_chars": chars,
@@ -75,6 +78,21 @@ def saved_corpus(root: Path, arrays: dict[str, np.ndarray], warnings: list[str])
     """The corpus saved by `corpus_arrays`, documents and passages made when first asked for."""
     store = _Store(arrays)
     return Corpus(root=root, documents=SavedDocuments(store), passages=SavedPassages(store), warnings=warnings)
+
+
+def passage_numbers(passages: Sequence[Passage]) -> Mapping[str, int]:
+    """Each passage id's position in `passages`: looked up in the saved index when the passages are saved
+    ones (a dict of a million ids would take seconds and a hundred MB in every worker)."""
+    if isinstance(passages, SavedPassages):
+        return passages.numbers
+    return {passage.passage_id: number for number, passage in enumerate(passages)}
+
+
+def dated(documents: Sequence[Document]) -> bool:
+    """Whether any document has a date, reading only the saved documents' records, never their texts."""
+    if isinstance(documents, SavedDocuments):
+        return documents.any_dated()
+    return any(document.date is not None for document in documents)
 
 
 def passage_texts(passages: Sequence[Passage]) -> Sequence[str]:
@@ -96,6 +114,7 @@ class _Store:
         try:
             self.records = PackedStrings.from_arrays(arrays, "corpus.records")
             self.passage_ids = PackedStrings.from_arrays(arrays, "corpus.passage_ids")
+            self.passage_index = PositionIndex.from_arrays(self.passage_ids, arrays, "corpus.passage_id_index")
             self.text = arrays["corpus.document_text"]
             self.document_starts = arrays["corpus.document_starts"]
             self.owners = arrays["corpus.passage_document"]
@@ -140,6 +159,10 @@ class SavedDocuments(Sequence[Document]):
     def __getitem__(self, index: int) -> Document:  # type: ignore[override]
         return self._store.document(_position(index, len(self)))
 
+    def any_dated(self) -> bool:
+        """Whether any document has a date, from the records alone."""
+        return any(json.loads(self._store.records[i]).get("date") is not None for i in range(len(self)))
+
 
 class SavedTexts(Sequence[str]):
     """The saved passages' texts."""
@@ -169,6 +192,25 @@ class SavedSentences(Sequence[list[tuple[int, int]]]):
         return [(int(a), int(b)) for a, b in self._store.sentences[start:end].tolist()]
 
 
+class SavedPassageNumbers(Mapping[str, int]):
+    """Each saved passage's position by its id, found through the saved index of ids."""
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def __getitem__(self, passage_id: str) -> int:
+        position = self._store.passage_index.position_of(passage_id)
+        if position is None:
+            raise KeyError(passage_id)
+        return position
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._store.passage_ids)
+
+    def __len__(self) -> int:
+        return len(self._store.passage_ids)
+
+
 class SavedPassages(Sequence[Passage]):
     """The saved passages, each made when asked for."""
 
@@ -176,6 +218,7 @@ class SavedPassages(Sequence[Passage]):
         self._store = store
         self.texts = SavedTexts(store)
         self.sentences = SavedSentences(store)
+        self.numbers = SavedPassageNumbers(store)
 
     def __len__(self) -> int:
         return len(self._store.passage_ids)

@@ -51,7 +51,7 @@ from retrieval.tokens import STOPWORDS, TOKENIZER_VERSION, stem, words
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"
 INDEX_DIRECTORY = ".quotebot-index"
 CURRENT = "CURRENT"
 BUILD_PREFIX = "build-"

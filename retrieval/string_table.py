@@ -57,6 +57,20 @@ class PackedStrings(Sequence[str]):
         start = int(self._ends[position - 1]) if position else 0
         return bytes(self._utf8[start : int(self._ends[position])])
 
+    def neighbours(self) -> frozenset[str]:
+        """Every two characters that follow each other in a string, and (as the strings are stored back to
+        back) the few that meet only where one string ends and the next begins: a superset, quick to take."""
+        points = np.frombuffer(bytes(self._utf8).decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+        pairs = np.unique((points[:-1].astype(np.uint64) << np.uint64(21)) | points[1:])
+        return frozenset(chr(pair >> 21) + chr(pair & 0x1FFFFF) for pair in pairs.tolist())
+
+    def raw_many(self, positions: np.ndarray) -> Iterator[bytes]:
+        """The UTF-8 bytes of the strings at `positions`, in order."""
+        ends = self._ends[positions].tolist()
+        starts = np.where(positions > 0, self._ends[np.maximum(positions - 1, 0)], 0).tolist()
+        blob = self._utf8.data
+        return (blob[start:end].tobytes() for start, end in zip(starts, ends, strict=True))
+
     def all(self) -> list[str]:
         """Every string, in order (reads them all: for builds and rare full scans only)."""
         blob = bytes(self._utf8)
@@ -111,21 +125,74 @@ class StringTable:
             return [-1] * len(texts)
         encoded = [text.encode("utf-8") for text in texts]
         wanted = np.fromiter(map(_hash, encoded), dtype=np.uint64, count=len(encoded))
-        starts = np.searchsorted(self._hashes, wanted).tolist()
+        starts = np.minimum(np.searchsorted(self._hashes, wanted), len(self._hashes) - 1)
+        hashed = (self._hashes[starts] == wanted).tolist()
+        candidates = self._strings.raw_many(starts[np.flatnonzero(hashed)])
         found = []
-        for raw, key, position in zip(encoded, wanted.tolist(), starts, strict=True):
-            while position < len(self._hashes) and int(self._hashes[position]) == key:
-                if self._strings.raw(position) == raw:
-                    break
+        for raw, key, position, hit in zip(encoded, wanted.tolist(), starts.tolist(), hashed, strict=True):
+            if hit and next(candidates) != raw:
+                # Another string with the same 64-bit hash: look at the ones after it.
                 position += 1
-            else:
-                position = -1
-            found.append(position)
+                while position < len(self._hashes) and int(self._hashes[position]) == key:
+                    if self._strings.raw(position) == raw:
+                        break
+                    position += 1
+                else:
+                    position = -1
+            found.append(position if hit else -1)
         return found
+
+    def neighbours(self) -> frozenset[str]:
+        """Every two characters that follow each other in a string (and a few more: see PackedStrings)."""
+        return self._strings.neighbours()
 
     def strings(self) -> list[str]:
         """Every string, in table order (reads the whole table: for builds and rare full scans only)."""
         return self._strings.all()
+
+
+class PositionIndex:
+    """Finds a string's position among PackedStrings that stay in their own order (passage ids): the
+    strings' hashes ascending, each with the position it belongs to."""
+
+    def __init__(self, strings: PackedStrings, hashes: np.ndarray, positions: np.ndarray) -> None:
+        if (
+            hashes.dtype != np.uint64
+            or positions.dtype != np.int64
+            or not len(hashes) == len(positions) == len(strings)
+        ):
+            raise ValueError("a position index needs one uint64 hash and one int64 position per string")
+        self._strings = strings
+        self._hashes = hashes
+        self._positions = positions
+
+    @classmethod
+    def build(cls, strings: PackedStrings, texts: Sequence[str]) -> PositionIndex:
+        """The index of `strings`, which hold `texts` (passed too, so nothing is decoded again)."""
+        hashes = np.fromiter((_hash(text.encode("utf-8")) for text in texts), dtype=np.uint64, count=len(texts))
+        order = np.argsort(hashes, kind="stable")
+        return cls(strings, hashes[order], order.astype(np.int64))
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The arrays to save (the strings are saved by their owner), under names starting with `prefix`."""
+        return {f"{prefix}.hashes": self._hashes, f"{prefix}.positions": self._positions}
+
+    @classmethod
+    def from_arrays(cls, strings: PackedStrings, arrays: dict[str, np.ndarray], prefix: str) -> PositionIndex:
+        """The index saved by `arrays(prefix)` over `strings`; ValueError when they do not fit together."""
+        return cls(strings, arrays[f"{prefix}.hashes"], arrays[f"{prefix}.positions"])
+
+    def position_of(self, text: str) -> int | None:
+        """Where `text` is among the strings, or None."""
+        raw = text.encode("utf-8")
+        key = _hash(raw)
+        place = int(np.searchsorted(self._hashes, np.uint64(key)))
+        while place < len(self._hashes) and int(self._hashes[place]) == key:
+            position = int(self._positions[place])
+            if self._strings.raw(position) == raw:
+                return position
+            place += 1
+        return None
 
 
 class CountTable(Mapping[str, int]):
@@ -172,6 +239,6 @@ class CountTable(Mapping[str, int]):
     def __len__(self) -> int:
         return len(self._table)
 
-    def items_list(self) -> list[tuple[str, int]]:
-        """Every (string, count), read in one go (for rare full scans such as the typo index)."""
-        return list(zip(self._table.strings(), self._counts.tolist(), strict=True))
+    def neighbours(self) -> frozenset[str]:
+        """Every two characters that follow each other in a string (and a few more: see PackedStrings)."""
+        return self._table.neighbours()

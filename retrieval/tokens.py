@@ -38,7 +38,12 @@ def words(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """The BM25 terms of `text`: content words, stemmed."""
-    return [stem(word) for word in words(text) if word not in STOPWORDS]
+    return terms_of_words(words(text))
+
+
+def terms_of_words(text_words: list[str]) -> list[str]:
+    """The BM25 terms of words already split by `words`."""
+    return [stem(word) for word in text_words if word not in STOPWORDS]
 
 
 @lru_cache(maxsize=65536)

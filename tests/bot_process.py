@@ -79,13 +79,21 @@ class BotProcess:
 
 
 def wait_until(
-    condition: Callable[[], bool], timeout: float, what: str, progress: Callable[[], str] = lambda: ""
+    condition: Callable[[], bool],
+    timeout: float,
+    what: str,
+    progress: Callable[[], str] = lambda: "",
+    bot: BotProcess | None = None,
 ) -> None:
-    """Poll `condition` every 0.1 s until it holds; fail after `timeout` seconds, saying `progress()`."""
+    """Poll `condition` every 0.1 s until it holds; fail after `timeout` seconds, saying `progress()`
+    (and whether `bot` runs), or as soon as `bot` has exited (nothing more will come), saying how it ended."""
     deadline = time.monotonic() + timeout
     while not condition():
+        if bot is not None and bot.process.poll() is not None:
+            raise AssertionError(f"{bot.status()}\nbefore {what}; {progress()}")
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}; {progress()}")
+            running = "" if bot is None else f"; {bot.status()}"
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}; {progress()}{running}")
         time.sleep(0.1)
 
 

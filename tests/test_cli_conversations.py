@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.cli_runner import run_quotebot
 from tests.conftest import CARD_ANSWER, CARD_QUESTION
@@ -37,3 +38,15 @@ def test_ask_without_dialogue_answers_each_question_on_its_own() -> None:
     assert run.returncode == 0, run.stderr
     records = [json.loads(line) for line in run.stdout.splitlines()]
     assert all("read_as" not in r for r in records) and not records[1]["answered"]
+
+
+def test_what_else_did_he_say_stays_with_the_source_it_follows() -> None:
+    """ "Say" frames the request; searched for, it pulled in a drought article's "forecasters say"."""
+    stdin = "What did Macron tell TF1 and LCI?\nWhat else did he say?\n"
+    corpus = Path(__file__).parent / "data" / "dialogue_corpus"
+    run = run_quotebot("ask", "--dialogue", "--json", "--corpus", str(corpus), stdin=stdin)
+    assert run.returncode == 0, run.stderr
+    first, more = (json.loads(line) for line in run.stdout.splitlines())
+    assert "Macron" in more["results"][0]["quote"]
+    assert more["results"][0]["passage_id"].split("#")[0] == first["results"][0]["passage_id"].split("#")[0]
+    assert more["results"][0]["passage_id"] != first["results"][0]["passage_id"]

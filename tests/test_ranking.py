@@ -13,6 +13,7 @@ from retrieval.engine import DEFAULT_OPTIONS, AnswerEngine, Refusal
 from retrieval.expansion import QueryExpander, load_synonyms, number_forms
 from retrieval.passage_terms import PassageTermsCache, passage_terms
 from retrieval.ranking_options import BM25_ONLY, RankingOptions
+from retrieval.rerank import WeightedQuery
 from tests.conftest import CARD_ANSWER
 
 
@@ -190,3 +191,14 @@ def test_tokenised_passages_are_held_only_by_the_bounded_cache() -> None:
     for index in range(50):
         cache[index]
     assert sentence_grams.cache_info().currsize == 0
+
+
+def test_gram_shares_do_not_depend_on_the_order_the_grams_come_in() -> None:
+    # A set of strings is walked in an order that changes with each process's string hashing; summed in
+    # that order, the shares differed in the last bit between runs and could swap two tied passages.
+    weights = {"capi": 0.1, "apit": 0.2, "pita": 0.3}
+    shares = {
+        WeightedQuery([], [], None, dict(items)).gram_share(passage_terms("Capital."))
+        for items in (list(weights.items()), list(reversed(weights.items())))
+    }
+    assert shares == {1.0}

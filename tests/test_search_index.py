@@ -13,6 +13,7 @@ import pytest
 from corpus import load_corpus
 from corpus.manifest import CorpusManifest
 from retrieval.engine import AnswerEngine
+from retrieval.saved_corpus import dated
 from retrieval.search_index import (
     CURRENT,
     INDEX_DIRECTORY,
@@ -80,6 +81,10 @@ def test_a_saved_index_answers_exactly_like_a_fresh_one(corpus_dir: Path) -> Non
     questions = (CARD_QUESTION, "Which region did Russia annex?", "wer putins 3 demands", "asdf", "cafe terraces")
     for question in questions:
         assert fresh.answer(question, top=5) == reused.answer(question, top=5)
+    for number, passage in enumerate(corpus.passages):
+        assert reused.passage_number(passage.passage_id) == fresh.passage_number(passage.passage_id) == number
+    assert reused.passage_number("notes#p99") is None and reused.passage_number("") is None
+    assert dated(saved.corpus.documents) and dated(corpus.documents) and not dated(corpus.documents[:0])
 
 
 def test_start_up_trusts_a_file_whose_size_and_mtime_are_unchanged(corpus_dir: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
+from bot.answers.conversation import IDLE_SECONDS
 from bot.querylog import QueryLog
 from bot.telegram import conversations
 from bot.telegram.conversations import ConversationStore, Lookup, Thread
@@ -68,6 +70,22 @@ async def test_a_reply_to_the_bot_s_answer_in_a_group_continues_that_answer_s_co
     assert reply["text"].startswith(READ_AS) and "February 8" in reply["text"]
 
 
+async def test_a_reply_to_the_question_the_bot_answered_continues_its_conversation(
+    emulator: TelegramEmulator, quotebot: Application
+) -> None:
+    asked = emulator.send_text(f"/ask {CARD_QUESTION}", user_id=ALICE, chat_id=GROUP, chat_type="supergroup")
+    await emulator.wait_for("sendMessage")
+    reply = await said(
+        emulator,
+        f"@{BOT_USERNAME} {FOLLOW_UP}",
+        user_id=BOB,
+        chat_id=GROUP,
+        chat_type="supergroup",
+        reply_to_message_id=asked["message"]["message_id"],
+    )
+    assert reply["text"].startswith(READ_AS) and "February 8" in reply["text"]
+
+
 async def test_the_same_reader_s_next_message_in_a_group_continues_but_another_reader_s_does_not(
     emulator: TelegramEmulator, quotebot: Application
 ) -> None:
@@ -113,6 +131,16 @@ async def test_new_forgets_the_conversation(emulator: TelegramEmulator, quotebot
     assert "Starting afresh" in (await said(emulator, "/new"))["text"]
     reply = await said(emulator, "and when was that?")
     assert "reading this as" not in reply["text"] and "no words to search for" in reply["text"]
+
+
+async def test_a_conversation_idle_for_half_an_hour_is_forgotten(
+    emulator: TelegramEmulator, quotebot: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await said(emulator, CARD_QUESTION)
+    now = time.time
+    monkeypatch.setattr(time, "time", lambda: now() + IDLE_SECONDS + 60)
+    reply = await said(emulator, FOLLOW_UP)
+    assert "reading this as" not in reply["text"] and "February 8" not in reply["text"]
 
 
 async def test_more_and_what_else_never_repeat_a_passage_in_the_conversation(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
@@ -26,7 +26,6 @@ class WebState:
     session_hours: int
     secure_cookies: bool
     lessons: TaughtSync
-    _passages: dict[str, Passage] = field(default_factory=dict)
 
     @property
     def login_links(self) -> LoginLinks:
@@ -34,9 +33,8 @@ class WebState:
 
     def passage(self, passage_id: str | None) -> Passage | None:
         """A passage of the corpus as indexed, None when it is not (or no longer) there."""
-        if not self._passages:
-            self._passages = {passage.passage_id: passage for passage in self.engine.corpus.passages}
-        return self._passages.get(passage_id or "")
+        number = self.engine.passage_number(passage_id or "")
+        return None if number is None else self.engine.corpus.passages[number]
 
 
 def web_state(request: Request) -> WebState:
