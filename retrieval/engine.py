@@ -218,6 +218,7 @@ class AnswerEngine:
         on_topic: WeightedQuery,
         best: Result,
         terms: int,
+        cosines: np.ndarray | None,
     ) -> Signals:
         """What the refusal rule weighs: how much of the question the best passage holds, and how clearly it leads."""
         total = on_topic.total or 1.0
@@ -234,7 +235,20 @@ class AnswerEngine:
             unknown=sum(w for c, w in weighed if not any(map(self._used, c.forms))) / total,
             missing=max((w for k, (_, w) in enumerate(weighed) if k not in held), default=0.0) / total,
             terms=terms,
+            **self._semantic_signals(best, cosines),
         )
+
+    def _semantic_signals(self, best: Result, cosines: np.ndarray | None) -> dict[str, float]:
+        """How near the best passage is to the question by meaning, and how it stands among all passages."""
+        if cosines is None or best.cosine is None or best.cosine_rank is None:
+            return {}
+        others = np.delete(cosines, self._passage_numbers[best.passage.passage_id])
+        return {
+            "cosine": best.cosine,
+            "spread": best.cosine - float(cosines.mean()),
+            "lead": best.cosine - float(others.max()) if len(others) else 1.0,
+            "agreement": 1 / best.cosine_rank,
+        }
 
     def _time_focus(self, question: str, today: dt.date) -> TimeFocus | None:
         """When the question is about, if it says and the corpus has dates to compare it with."""
