@@ -97,7 +97,7 @@ def main() -> None:
     for name in args.models.split(","):
         features, options = MODELS[name]
         print(f"== the {name} model" + ("" if options.semantic else " (semantic stage off)"))
-        fitted |= _fit_and_report(args, name, features, partial(AnswerEngine, options=options))
+        fitted |= _fit_and_report(args, name, features, partial(AnswerEngine, options=options), fitted.get("lexical"))
     if args.write:
         record = _record(fitted, args)
         WEIGHTS.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -105,9 +105,13 @@ def main() -> None:
 
 
 def _fit_and_report(
-    args: argparse.Namespace, name: str, features: Sequence[str], engine: Callable[[Corpus], AnswerEngine]
+    args: argparse.Namespace,
+    name: str,
+    features: Sequence[str],
+    engine: Callable[[Corpus], AnswerEngine],
+    lexical: Model | None,
 ) -> dict[str, Model]:
-    """Fit on one half and print the other half's figures, the old rule beside the fitted one.
+    """Fit on one half and print the other half's figures, the old rule (and the lexical model) beside the fitted one.
 
     The semantic pass also fits the meaning model (MEANING features, plus the FOREIGN_FIT questions) and
     scores the rule as shipped: the meaning model for questions with unknown >= MEANING_FROM_UNKNOWN.
@@ -126,6 +130,8 @@ def _fit_and_report(
         f"coverage >= {BASELINE_COVERAGE}": lambda s: s.coverage >= BASELINE_COVERAGE,
         f"{name}, p >= {model.threshold:.3f}": lambda s: model.probability(s) >= model.threshold,
     }
+    if lexical is not None:
+        rules[f"lexical alone, p >= {lexical.threshold:.3f}"] = lambda s: lexical.probability(s) >= lexical.threshold
     if name == "semantic":
         foreign = _samples("seed, other languages (fit list)", [_seed_group(DATA / FOREIGN_FIT)], engine)
         meaning = _foreign_threshold(_fit(fit, MEANING), [*foreign, *fit], model)
