@@ -287,7 +287,7 @@ def _without_framing(search: str, language: str | None) -> str:
     """
     if language is None:
         return search
-    return " ".join(word for word in search.split() if _zipf_in(word, language) < FRAME_ZIPF)
+    return " ".join(word for word in search.split() if zipf_in(word, language) < FRAME_ZIPF)
 
 
 def _foreign(engine: AnswerEngine, question: str) -> list[str]:
