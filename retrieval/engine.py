@@ -245,8 +245,8 @@ class AnswerEngine:
 
     def _semantic_signals(self, best: Result, cosines: np.ndarray | None) -> dict[str, float]:
         """How near the best passage is to the question by meaning, and how it stands among all passages."""
-        if cosines is None or best.cosine is None or best.cosine_rank is None:
-            return {}
+        if cosines is None or best.cosine is None or best.cosine_rank is None or len(cosines) < 2:
+            return {}  # a lone passage has nothing to stand out from: the lexical model decides
         others = np.delete(cosines, self._passage_numbers[best.passage.passage_id])
         return {
             "cosine": best.cosine,
