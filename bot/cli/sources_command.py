@@ -98,7 +98,8 @@ def _folder_to_add_to(override: str | None) -> Corpus | None:
         try:
             root.mkdir(parents=True)
         except OSError as error:
-            print(f"quotebot: error: cannot create the corpus folder {root}: {error.strerror or error}", file=sys.stderr)
+            reason = error.strerror or error
+            print(f"quotebot: error: cannot create the corpus folder {root}: {reason}", file=sys.stderr)
             return None
         print(f"quotebot: note: created the corpus folder {root}", file=sys.stderr)
     try:

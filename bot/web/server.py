@@ -19,6 +19,7 @@ from bot.querylog.settings import LogSettings
 from bot.querylog.taught_sync import TaughtSync
 from bot.web.app import create_app
 from bot.web.state import WebState
+from corpus.manifest import CorpusManifest
 from retrieval.engine import AnswerEngine
 
 logger = logging.getLogger(__name__)
@@ -28,11 +29,14 @@ class WebStartError(Exception):
     """The inbox cannot start (its database does not answer); the message is safe to print."""
 
 
-async def serve_web(settings: Settings, log_settings: LogSettings, engine: AnswerEngine) -> None:
+async def serve_web(
+    settings: Settings, log_settings: LogSettings, engine: AnswerEngine, baseline: CorpusManifest | None = None
+) -> None:
     """Run until SIGINT or SIGTERM (uvicorn handles both), then stop polling lessons and close the database.
 
     The inbox follows the corpus folder as the bot does (watchfiles, SIGHUP): a source a moderator adds
-    shows on the corpus pages, and can be taught, without restarting the inbox.
+    shows on the corpus pages, and can be taught, without restarting the inbox. `baseline` is the folder as
+    scanned before `engine` was built (bot.ops.reload.baseline_scan).
     """
     database = create_log_engine(log_settings.database_url)
     try:
@@ -62,7 +66,7 @@ async def serve_web(settings: Settings, log_settings: LogSettings, engine: Answe
         new.teach(lessons.current_lessons)
         state.engine = new
 
-    reloader = CorpusReloader(engine, build_engine, on_swap=swap)
+    reloader = CorpusReloader(engine, build_engine, on_swap=swap, baseline=baseline)
     reloader.start(watch=settings.watch_corpus)
     # No access log: the login URL carries a one-time token, and the pages' URLs readers' words.
     config = uvicorn.Config(
@@ -85,6 +89,8 @@ async def serve_web(settings: Settings, log_settings: LogSettings, engine: Answe
         await database.dispose()
 
 
-def run_web(settings: Settings, log_settings: LogSettings, engine: AnswerEngine) -> None:
+def run_web(
+    settings: Settings, log_settings: LogSettings, engine: AnswerEngine, baseline: CorpusManifest | None = None
+) -> None:
     """Block serving the inbox."""
-    asyncio.run(serve_web(settings, log_settings, engine))
+    asyncio.run(serve_web(settings, log_settings, engine, baseline))
