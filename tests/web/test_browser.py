@@ -1,8 +1,10 @@
 """A moderator in a real browser (Debian's headless chromium, driven by Selenium): log in through the link
 the bot sent, filter to unanswered, open the question, teach it a passage; the bot then answers with it.
+At a phone's width no page needs sideways scrolling.
 
 The inbox runs as `quotebot web` in its own process on the bot's SQLite log, as in production. Screenshots
-of the inbox and the dashboard are kept in test-artifacts/ (QUOTEBOT_TEST_ARTIFACTS overrides; not in git).
+of the inbox and the dashboard (and the dashboard at a phone's width) are kept in test-artifacts/
+(QUOTEBOT_TEST_ARTIFACTS overrides; not in git).
 Without chromium the test is skipped on a developer's machine and fails in CI (.ci/run installs it).
 """
 
@@ -52,6 +54,8 @@ TRAVEL = "Where was Macron travelling?"
 STATE_VISIT = "000_f1d616dfc469d761#p2"
 STATE_VISIT_WORDS = "Amid his state visit last week"
 WAIT = 15
+# A phone's window (CSS pixels): no page may need sideways scrolling in it.
+PHONE = (390, 844)
 
 
 @pytest.fixture
@@ -95,9 +99,17 @@ def _moderate_in_the_browser(driver: webdriver.Chrome, link: str, base: str) -> 
     wait.until(expected_conditions.url_contains("#lessons"))
     taught = driver.find_element(By.TAG_NAME, "main").text
 
+    question = driver.current_url.split("#", 1)[0]
     driver.get(f"{base}/dashboard")
     wait.until(expected_conditions.title_contains("Dashboard"))
     driver.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+
+    driver.set_window_size(*PHONE)
+    for page in (f"{base}/", question, f"{base}/corpus", f"{base}/dashboard"):
+        driver.get(page)
+        width = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{page} is wider than a phone's screen: {width}"
+    driver.save_screenshot(str(ARTIFACTS / "dashboard-phone.png"))
     return taught
 
 
