@@ -78,3 +78,29 @@ async def test_a_source_added_while_the_inbox_runs_is_listed_and_can_be_taught(t
         _, stderr = web.communicate(timeout=15)
     assert web.returncode == 0, stderr
     assert "corpus reloaded" in stderr and "Traceback" not in stderr
+
+
+async def test_with_watching_off_sighup_reloads_the_inbox(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(FERRY)
+    database = tmp_path / "log.sqlite3"
+    log = await QueryLog.start(settings_for(f"sqlite:///{database}", tmp_path / "bot-data"), FAST)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    web = start_web(database, port, tmp_path / "web-data", "--corpus", str(folder), QUOTEBOT_WATCH="off")
+    try:
+        await until_serving(web, base)
+        link = await LoginLinks(log.engine, PSEUDONYMS).issue(PSEUDONYMS.of(MODERATOR), base)
+        async with httpx.AsyncClient(base_url=base) as client:
+            assert (await client.get(link)).status_code == 200
+            (folder / "tram.md").write_text(TRAM)
+            await asyncio.sleep(1.5)
+            assert "Tram line extended" not in html.unescape((await client.get("/corpus")).text)
+            web.send_signal(signal.SIGHUP)
+            assert "Tram line extended" in await _page_until(client, "/corpus", shows=True, words="Tram line extended")
+    finally:
+        await log.close()
+        web.send_signal(signal.SIGTERM)
+        _, stderr = web.communicate(timeout=15)
+    assert web.returncode == 0, stderr

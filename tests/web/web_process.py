@@ -16,8 +16,9 @@ from tests.querylog_helpers import SECRET
 from tests.web.conftest import MODERATOR
 
 
-def start_web(database: Path, port: int, data_dir: Path, *args: str) -> subprocess.Popen[str]:
-    """`quotebot web ARGS` on `database`, with MODERATOR as its only moderator and the tests' log secret."""
+def start_web(database: Path, port: int, data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    """`quotebot web ARGS` on `database`, with MODERATOR as its only moderator and the tests' log secret;
+    keyword arguments are more environment variables."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "QUOTEBOT_", "DATABASE_URL"))}
     environment.update(
         DATABASE_URL=f"sqlite:///{database}",
@@ -26,6 +27,7 @@ def start_web(database: Path, port: int, data_dir: Path, *args: str) -> subproce
         MODERATOR_IDS=str(MODERATOR),
         QUOTEBOT_WEB_PORT=str(port),
         QUOTEBOT_WEB_URL=f"http://127.0.0.1:{port}",
+        **env,
     )
     return subprocess.Popen(
         [QUOTEBOT, "web", *args], cwd=REPOSITORY, env=environment, stderr=subprocess.PIPE, text=True
