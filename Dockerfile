@@ -25,7 +25,8 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin quote
     && mkdir -p /app /data \
     && chown quotebot /data
 COPY --from=build /opt/quotebot /opt/quotebot
-COPY seeds /app/seeds
+# The corpus folder belongs to the user the container runs as: moderators add sources to it (a file, /add URL).
+COPY --chown=10001 seeds /app/seeds
 ENV PATH=/opt/quotebot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     QUOTEBOT_CORPUS=/app/seeds \

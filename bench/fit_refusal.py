@@ -1,6 +1,6 @@
 """Fit the refusal rule on labelled questions and report it on held-out corpora, beside today's coverage rule.
 
-    .venv/bin/python bench/fit_refusal.py [--fit-on odd] [--write]
+    .venv/bin/python bench/fit_refusal.py [--fit-on odd] [--models lexical,semantic] [--write]
 
 Labelled data: the questions of the RealTime QA news tune set and the even SQuAD v1.1 dev half (each
 month or article one corpus), each corpus also asked the next corpus's questions (same-domain questions
@@ -9,7 +9,9 @@ question is a positive when it is answerable and the engine's first passage is t
 predicts whether the passage it would quote is right. The fit uses the corpora of one half (`--fit-on`),
 the report the other half, so every figure printed under "held out" comes from corpora the fit never
 saw. The coverage rule the engine used before (answer when the best passage holds 25 % of the question's
-idf weight) is scored on the same answers in the same run. `--write` saves data/refusal.json.
+idf weight) is scored on the same answers in the same run. Two models are fitted: the lexical one on
+answers with the semantic stage off (what the engine uses without it), the semantic one on answers with
+the stage on (QUOTEBOT_SEMANTIC=on for this script). `--write` saves data/refusal.json.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from corpus import load_corpus
+from corpus import Corpus, load_corpus
+from retrieval.engine import AnswerEngine
 from retrieval.eval_sets import (
     EvalGroup,
     corpora_half,
@@ -33,7 +38,8 @@ from retrieval.eval_sets import (
     with_other_corpus_negatives,
 )
 from retrieval.evaluation import Outcome, evaluate
-from retrieval.refusal import Model, Signals, feature_matrix
+from retrieval.ranking_options import RankingOptions
+from retrieval.refusal import MEANING_FROM_UNKNOWN, Model, RefusalRule, Signals, feature_matrix
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 EVAL = REPOSITORY.parent / "shared" / "eval"
@@ -42,6 +48,21 @@ WEIGHTS = REPOSITORY / "retrieval" / "data" / "refusal.json"
 # The rule before this one, scored beside it: answer when the best passage holds this share of the weight.
 BASELINE_COVERAGE = 0.25
 LEXICAL = ("coverage", "sentence_coverage", "bm25")
+SEMANTIC = (*LEXICAL, "gap", "unknown", "missing", "cosine", "spread", "lead", "agreement")
+# For questions in another language: how the best passage stands among all by cosine (relative signals,
+# which hold across languages where absolute cosines run lower).
+MEANING = ("spread", "lead", "agreement")
+# Our own questions about the seed in fr/de/es/ru/uk (answerable and near-topic negatives). Every fit
+# positive is English, so the meaning model's threshold is set on this file's negatives and the foreign
+# lines of off_topic_fit.jsonl. Separate from the test file in SEED_TESTS.
+FOREIGN_FIT = "seed_foreign_fit.jsonl"
+# Each model's features, and the ranking whose answers it is fitted on.
+MODELS = {
+    "lexical": (LEXICAL, replace(RankingOptions(), semantic=0)),
+    "semantic": (SEMANTIC, RankingOptions()),
+}
+# Questions about the seed written for the tests, reported and never fitted on.
+SEED_TESTS = {"seed paraphrases": "seed_paraphrases.jsonl", "seed, other languages": "seed_foreign_questions.jsonl"}
 # The threshold: the lowest at which the fit half's same-domain negatives are refused this often.
 NEGATIVES_REFUSED = 0.94
 # L2 penalty on the standardised weights; small, the data are thousands of questions.
@@ -68,39 +89,78 @@ def main() -> None:
     parser.add_argument("--realtimeqa", default=str(EVAL / "realtimeqa-news-tune.json"))
     parser.add_argument("--squad", default=str(EVAL / "squad-v1.1-dev-even.json"))
     parser.add_argument("--fit-on", choices=("odd", "even"), default="odd", help="the corpora to fit on")
+    parser.add_argument("--models", default=",".join(MODELS), help="which models to fit (comma-separated)")
     parser.add_argument("--write", action="store_true", help=f"save the fitted rule to {WEIGHTS.name}")
     args = parser.parse_args()
+    os.environ["QUOTEBOT_SEMANTIC"] = "on"
+    fitted: dict[str, Model] = {}
+    for name in args.models.split(","):
+        features, options = MODELS[name]
+        print(f"== the {name} model" + ("" if options.semantic else " (semantic stage off)"))
+        fitted |= _fit_and_report(args, name, features, partial(AnswerEngine, options=options), fitted.get("lexical"))
+    if args.write:
+        record = _record(fitted, args)
+        WEIGHTS.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {WEIGHTS.relative_to(REPOSITORY)}")
+
+
+def _fit_and_report(
+    args: argparse.Namespace,
+    name: str,
+    features: Sequence[str],
+    engine: Callable[[Corpus], AnswerEngine],
+    lexical: Model | None,
+) -> dict[str, Model]:
+    """Fit on one half and print the other half's figures, the old rule (and the lexical model) beside the fitted one.
+
+    The semantic pass also fits the meaning model (MEANING features, plus the FOREIGN_FIT questions) and
+    scores the rule as shipped: the meaning model for questions with unknown >= MEANING_FROM_UNKNOWN.
+    """
     held_out = "even" if args.fit_on == "odd" else "odd"
     sets = {"RealTime QA": args.realtimeqa, "SQuAD even": args.squad}
-    fit = [s for name, path in sets.items() for s in _samples(name, corpora_half(read_squad(path), args.fit_on))]
-    fit += _samples("off-topic (fit list)", [_seed_group(DATA / "off_topic_fit.jsonl")])
-    model = _fit(fit, LEXICAL)
+    fit = [
+        s for name, path in sets.items() for s in _samples(name, corpora_half(read_squad(path), args.fit_on), engine)
+    ]
+    fit += _samples("off-topic (fit list)", [_seed_group(DATA / "off_topic_fit.jsonl")], engine)
+    model = _fit(fit, features)
     print(f"fitted on the {args.fit_on} corpora: {_counts(fit)}")
     print(_weights_table(model))
-    check = {name: _samples(name, corpora_half(read_squad(path), held_out)) for name, path in sets.items()}
-    check["seed dev set"] = _samples("seed dev set", [_seed_group(DATA / "seed_dev_questions.jsonl")])
-    check["off-topic (checked list)"] = _samples("off-topic", [_seed_group(DATA / "off_topic.jsonl")])
-    print(f"\nheld out: the {held_out} corpora, the seed dev set and the checked off-topic list\n")
+    models = {name: model}
     rules: dict[str, Callable[[Signals], bool]] = {
         f"coverage >= {BASELINE_COVERAGE}": lambda s: s.coverage >= BASELINE_COVERAGE,
-        f"fitted, p >= {model.threshold:.3f}": lambda s: model.probability(s) >= model.threshold,
+        f"{name}, p >= {model.threshold:.3f}": lambda s: model.probability(s) >= model.threshold,
     }
+    if lexical is not None:
+        rules[f"lexical alone, p >= {lexical.threshold:.3f}"] = lambda s: lexical.probability(s) >= lexical.threshold
+    if name == "semantic":
+        foreign = _samples("seed, other languages (fit list)", [_seed_group(DATA / FOREIGN_FIT)], engine)
+        meaning = _foreign_threshold(_fit(fit, MEANING), [*foreign, *fit], model)
+        print(f"\nthe meaning model, threshold set on {FOREIGN_FIT} and off_topic_fit.jsonl: {_counts(foreign)}")
+        print(_weights_table(meaning))
+        models["meaning"] = meaning
+        shipped = RefusalRule(model, model, meaning)
+        rules[f"shipped: other languages by meaning, p >= {meaning.threshold:.3f}"] = shipped.confident
+    check = {name: _samples(name, corpora_half(read_squad(path), held_out), engine) for name, path in sets.items()}
+    check["seed dev set"] = _samples("seed dev set", [_seed_group(DATA / "seed_dev_questions.jsonl")], engine)
+    check["off-topic (checked list)"] = _samples("off-topic", [_seed_group(DATA / "off_topic.jsonl")], engine)
+    for test, file in SEED_TESTS.items():
+        check[test] = _samples(test, [_seed_group(DATA / file)], engine)
+    print(f"\nheld out: the {held_out} corpora, and questions about the seed written for the tests\n")
     print(_figures_table(check, rules))
-    for name in sets:
-        print(f"\nprecision/recall on {name}, held out (answered: of the answers given, the share right)")
-        print(_curve(check[name], model))
-    if args.write:
-        WEIGHTS.write_text(json.dumps(_record(model, args, fit), indent=2) + "\n", encoding="utf-8")
-        print(f"\nwrote {WEIGHTS.relative_to(REPOSITORY)}")
+    for source in sets:
+        print(f"\nprecision/recall on {source}, held out (answered: of the answers given, the share right)")
+        print(_curve(check[source], model))
+    print()
+    return models
 
 
 def _seed_group(path: Path) -> EvalGroup:
     return EvalGroup(load_corpus(REPOSITORY / "seeds"), read_questions_jsonl(path))
 
 
-def _samples(source: str, groups: Sequence[EvalGroup]) -> list[Sample]:
+def _samples(source: str, groups: Sequence[EvalGroup], engine: Callable[[Corpus], AnswerEngine]) -> list[Sample]:
     """Every question of the groups, with borrowed negatives when there are several corpora, as samples."""
-    outcomes = evaluate(with_other_corpus_negatives(groups)).ours
+    outcomes = evaluate(with_other_corpus_negatives(groups), engine).ours
     return [_sample(source, outcome) for outcome in outcomes]
 
 
@@ -159,12 +219,24 @@ def _with_threshold(model: Model, samples: Sequence[Sample]) -> Model:
     return Model(model.features, model.mean, model.scale, model.weights, model.bias, float(threshold) + 1e-6)
 
 
+def _foreign_threshold(meaning: Model, samples: Sequence[Sample], semantic: Model) -> Model:
+    """The lowest threshold refusing NEGATIVES_REFUSED of the fit questions the meaning model would judge."""
+    rule = RefusalRule(semantic, semantic, meaning)
+    negatives = sorted(
+        meaning.probability(s.signals)
+        for s in samples
+        if not s.answerable and s.signals is not None and rule.model_for(s.signals) is meaning
+    )
+    threshold = negatives[int(np.ceil(NEGATIVES_REFUSED * len(negatives))) - 1]
+    return Model(meaning.features, meaning.mean, meaning.scale, meaning.weights, meaning.bias, threshold + 1e-6)
+
+
 def _decide(rule: Callable[[Signals], bool], sample: Sample) -> bool:
     return sample.signals is not None and rule(sample.signals)
 
 
 def _figures_table(check: dict[str, list[Sample]], rules: dict[str, Callable[[Signals], bool]]) -> str:
-    header = f"{'set':26}{'rule':22}{'answered correctly':>22}{'other corpus refused':>22}{'off-topic refused':>20}"
+    header = f"{'set':34}{'rule':52}{'answered correctly':>22}{'other corpus refused':>22}{'off-topic refused':>20}"
     lines = [header]
     for name, samples in check.items():
         for label, rule in rules.items():
@@ -174,7 +246,7 @@ def _figures_table(check: dict[str, list[Sample]], rules: dict[str, Callable[[Si
             for kind in ("other corpus", "off-topic"):
                 negatives = [s for s in samples if s.kind == kind]
                 cells.append(_share(sum(not _decide(rule, s) for s in negatives), len(negatives)))
-            lines.append(f"{name:26}{label:22}{cells[0]:>22}{cells[1]:>22}{cells[2]:>20}")
+            lines.append(f"{name:34}{label:52}{cells[0]:>22}{cells[1]:>22}{cells[2]:>20}")
     return "\n".join(lines)
 
 
@@ -206,7 +278,7 @@ def _weights_table(model: Model) -> str:
     return "\n".join([f"  {'feature':20}{'weight':>8}  (standardised)", *rows, f"  {'bias':20}{model.bias:+8.3f}"])
 
 
-def _record(model: Model, args: argparse.Namespace, fit: Sequence[Sample]) -> dict[str, object]:
+def _record(models: dict[str, Model], args: argparse.Namespace) -> dict[str, object]:
     commit = subprocess.run(
         ["git", "-C", str(REPOSITORY), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
@@ -215,12 +287,16 @@ def _record(model: Model, args: argparse.Namespace, fit: Sequence[Sample]) -> di
             "by": "bench/fit_refusal.py",
             "on": f"the {args.fit_on} corpora of {Path(args.realtimeqa).name} and {Path(args.squad).name}, "
             "each also asked the next corpus's questions, and tests/data/off_topic_fit.jsonl on the seed",
-            "questions": _counts(fit),
-            "threshold": f"lowest refusing {NEGATIVES_REFUSED} of each set's other-corpus questions",
+            "positive": "answerable, and the right passage first",
+            "threshold": f"lowest refusing {NEGATIVES_REFUSED} of each file's other-corpus questions",
+            "lexical": "answers with the semantic stage off; semantic and meaning: with it on",
+            "meaning": f"features {list(MEANING)}; threshold: lowest refusing {NEGATIVES_REFUSED} of the "
+            f"negatives it judges in tests/data/{FOREIGN_FIT} and off_topic_fit.jsonl; judges questions in "
+            f"another language with unknown >= {MEANING_FROM_UNKNOWN}",
             "commit": commit,
             "date": dt.date.today().isoformat(),
         },
-        "models": {"lexical": model.record()},
+        "models": {name: model.record() for name, model in models.items()},
     }
 
 

@@ -66,4 +66,9 @@ if [[ -f compose.yaml ]]; then
         grep -E "DATABASE_|POSTGRES_PASSWORD" <<<"$resolved" >&2
         exit 1
     fi
+    # The bot and the web inbox read one corpus folder: sources added in Telegram are kept and seen by both.
+    if [[ $(grep -cF -- "- corpus:/app/seeds" <<<"$resolved") != 2 ]]; then
+        echo "lint: compose.yaml does not mount one corpus volume at /app/seeds in both the bot and the web inbox" >&2
+        exit 1
+    fi
 fi

@@ -15,6 +15,8 @@
 #          /etc/pip.conf mount, and HTTP(S)_PROXY pass through as podman does by default.
 #   ask    `quotebot ask --json` in a container with no network quotes "no more NATO enlargement" and
 #          prints nothing on stderr (no warning about its saved index, or anything else).
+#   add    `quotebot add` stores an article in the image's corpus folder as the container's user (what a
+#          moderator's upload or /add does), and sources.toml there is writable.
 #   user   the image runs as a non-root user and declares a HEALTHCHECK.
 #   bot    `quotebot run` in a container on the host network answers one question through the test
 #          Bot API emulator (python -m tests.telegram_emulator), and the HEALTHCHECK passes meanwhile.
@@ -278,6 +280,23 @@ sys.exit(0 if expected in quote else f"results[0].quote lacks {expected!r}: {quo
 ' "$EXPECTED_QUOTE" "$answer"
 }
 
+# A moderator's upload or /add writes into the corpus folder as the container's user: `quotebot add` (the same
+# code) must store a new article there, and sources.toml (where a fetched URL is kept) must be writable too.
+check_add() {
+    local sources added
+    sources=$(mktemp -d)
+    chmod 755 "$sources"
+    printf 'title: Harbour bridge reopens\ndate: 2024-03-05\n\nThe harbour bridge reopened on Tuesday after repairs.\n' \
+        >"$sources/bridge.txt"
+    chmod 644 "$sources/bridge.txt"
+    added=$(podman run --rm --network none --no-healthcheck --volume "$sources:/in:ro" --entrypoint sh "$image" \
+        -c 'quotebot add /in/bridge.txt && test -w /app/seeds/sources.toml && quotebot corpus')
+    rm -rf "$sources"
+    printf '%s\n' "$added"
+    grep -q "^added bridge-" <<<"$added" || fail "quotebot add could not store an article in the image's corpus folder"
+    grep -q "Harbour bridge reopens" <<<"$added" || fail "the added article is not in the corpus"
+}
+
 check_user() {
     local uid healthcheck
     uid=$(podman run --rm --network none --no-healthcheck --entrypoint id "$image" -u)
@@ -376,6 +395,7 @@ main() {
     run_phase base make_base_image
     run_phase build build_image
     run_phase ask check_ask
+    run_phase add check_add
     run_phase user check_user
     if [[ $run_emulator == 1 ]]; then
         run_phase bot check_bot

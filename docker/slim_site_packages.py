@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.answers.wording import LANGUAGES
-from retrieval.followup import WORD_LIST_LANGUAGES
+from retrieval.language import WORD_LIST_LANGUAGES
 
 _WORD_LISTS = {f"small_{language}.msgpack.gz" for language in WORD_LIST_LANGUAGES}
 

@@ -19,6 +19,7 @@ from retrieval.cues import answer_cue
 from retrieval.date_rank import by_date
 from retrieval.dates import DateMention, resolve_dates
 from retrieval.expansion import Concept, Form, QueryExpander, load_synonyms
+from retrieval.language import guess_language
 from retrieval.parallel import parallel_imap
 from retrieval.passage_terms import PassageTermsCache
 from retrieval.passage_vectors import shared_store_directory
@@ -39,6 +40,8 @@ DEFAULT_OPTIONS = RankingOptions()
 RERANK_DEPTH = 20
 # The semantic stage's nearest this many passages join BM25's candidates.
 SEMANTIC_DEPTH = 20
+# The language the sources are written in (stemming, stop words and word frequencies are English).
+CORPUS_LANGUAGE = "en"
 
 
 class Refusal(StrEnum):
@@ -181,7 +184,7 @@ class AnswerEngine:
                 Answer(question, results, Refusal.NOT_COVERED), concepts, query, on_topic, top, excluded, cosines
             )
         best_possible = self._bm25.best_possible(self._bm25_terms(concepts + topic))
-        signals = self._signals(ranked, scores, best_possible, on_topic, results[0], len(concepts))
+        signals = self._signals(question, ranked, scores, best_possible, on_topic, results[0], len(concepts), cosines)
         confidence = self.refusal.confidence(signals)
         confident = self.refusal.confident(signals)
         answer = Answer(question, results, None if confident else Refusal.NOT_COVERED, confidence, signals)
@@ -212,12 +215,14 @@ class AnswerEngine:
 
     def _signals(
         self,
+        question: str,
         ranked: Sequence[Ranked],
         bm25: dict[int, float],
         best_possible: float,
         on_topic: WeightedQuery,
         best: Result,
         terms: int,
+        cosines: np.ndarray | None,
     ) -> Signals:
         """What the refusal rule weighs: how much of the question the best passage holds, and how clearly it leads."""
         total = on_topic.total or 1.0
@@ -234,7 +239,21 @@ class AnswerEngine:
             unknown=sum(w for c, w in weighed if not any(map(self._used, c.forms))) / total,
             missing=max((w for k, (_, w) in enumerate(weighed) if k not in held), default=0.0) / total,
             terms=terms,
+            foreign=guess_language(question) not in (None, CORPUS_LANGUAGE),
+            **self._semantic_signals(best, cosines),
         )
+
+    def _semantic_signals(self, best: Result, cosines: np.ndarray | None) -> dict[str, float]:
+        """How near the best passage is to the question by meaning, and how it stands among all passages."""
+        if cosines is None or best.cosine is None or best.cosine_rank is None or len(cosines) < 2:
+            return {}  # a lone passage has nothing to stand out from: the lexical model decides
+        others = np.delete(cosines, self._passage_numbers[best.passage.passage_id])
+        return {
+            "cosine": best.cosine,
+            "spread": best.cosine - float(cosines.mean()),
+            "lead": best.cosine - float(others.max()) if len(others) else 1.0,
+            "agreement": 1 / best.cosine_rank,
+        }
 
     def _time_focus(self, question: str, today: dt.date) -> TimeFocus | None:
         """When the question is about, if it says and the corpus has dates to compare it with."""

@@ -27,13 +27,14 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 
 from retrieval.context import TOPIC_WEIGHT, Context
 from retrieval.engine import Answer, AnswerEngine
+from retrieval.language import guess_language, zipf_in
 from retrieval.tokens import STOPWORDS, normalize, words
-from retrieval.word_frequency import RARE_ZIPF, rarity_factor, zipf
+from retrieval.word_frequency import rarity_factor, zipf
 
 # Bonuses, as shares of the best BM25 score among the candidates (the second stage's unit): the passage
 # quoted last, for a question pointing back at it; the passages after and before it, for "what else".
@@ -54,13 +55,6 @@ MAX_TOPIC_WORDS = 8
 SPECIFIC_ZIPF = 5.0
 # Words at least this common in English frame a question ("say", "old") rather than name its subject.
 FRAME_ZIPF = 5.5
-# Languages whose words are looked up to tell them apart; only those in the cue file have rules 1-3.
-_LATIN_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
-# Every language whose wordfreq list this module reads (the Docker image keeps exactly these).
-WORD_LIST_LANGUAGES = (*_LATIN_LANGUAGES, "ru", "uk")
-_UKRAINIAN_LETTERS = frozenset("іїєґ")
-# Questions of at least this many words, all common English, are taken for English without comparing languages.
-_SURE_LENGTH = 4
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _PERSONAL = {"he": "", "she": "", "they": "", "him": "", "them": "", "his": "'s", "their": "'s", "its": "'s"}
@@ -198,25 +192,6 @@ def follow_up_cues(question: str) -> Cues:
     return Cues(FollowUp.NEW_TOPIC, question, language)
 
 
-def guess_language(question: str) -> str | None:
-    """The question's language among those the word lists know, or None when it has no letters.
-
-    Cyrillic is Ukrainian when it has a letter only Ukrainian uses, else Russian. Latin-script text of a few
-    words that are all common English is English; otherwise the language whose word frequencies suit it best
-    (short questions need that: "y en 2014" is made of words English uses too).
-    """
-    letters = [word for word in words(question) if word.isalpha()]
-    if not letters:
-        return None
-    if any("\u0400" <= char <= "\u04ff" for word in letters for char in word):
-        return "uk" if any(char in _UKRAINIAN_LETTERS for word in letters for char in word) else "ru"
-    if len(letters) >= _SURE_LENGTH and all(word.isascii() and zipf(word) >= RARE_ZIPF for word in letters):
-        return "en"
-    if not all(char.isascii() or (char.isalpha() and _latin(char)) for word in letters for char in word):
-        return None
-    return max(_LATIN_LANGUAGES, key=lambda language: sum(_zipf_in(word, language) for word in letters))
-
-
 def topic_words(question: str, language: str | None) -> list[str]:
     """The question's content words as the reader wrote them ("Putin's", "three", "demands")."""
     cue_words = _cue_words().get(language or "")
@@ -225,7 +200,7 @@ def topic_words(question: str, language: str | None) -> list[str]:
         folded = words(token)
         if not folded or folded[0] in STOPWORDS or (cue_words and _is_cue_word(folded[0], cue_words)):
             continue
-        if language not in (None, "en") and _zipf_in(folded[0], language) >= SPECIFIC_ZIPF + 0.5:
+        if language not in (None, "en") and zipf_in(folded[0], language) >= SPECIFIC_ZIPF + 0.5:
             continue
         kept.append(token)
     return kept
@@ -312,7 +287,7 @@ def _without_framing(search: str, language: str | None) -> str:
     """
     if language is None:
         return search
-    return " ".join(word for word in search.split() if _zipf_in(word, language) < FRAME_ZIPF)
+    return " ".join(word for word in search.split() if zipf_in(word, language) < FRAME_ZIPF)
 
 
 def _foreign(engine: AnswerEngine, question: str) -> list[str]:
@@ -366,20 +341,6 @@ def _phrase_starts(typed: Sequence[str], phrase: tuple[str, ...]) -> list[int]:
 
 def _is_cue_word(word: str, cue_words: _Words) -> bool:
     return word in cue_words.pointing or word in cue_words.markers or word in cue_words.question_words
-
-
-def _latin(char: str) -> bool:
-    return "\u00c0" <= char <= "\u024f"
-
-
-@lru_cache(maxsize=16384)
-def _zipf_in(word: str, language: str) -> float:
-    if language == "en":
-        return zipf(word)
-    from wordfreq import zipf_frequency  # imported on first use, like retrieval/word_frequency.py
-
-    frequency: float = zipf_frequency(word, language, wordlist="small")
-    return frequency
 
 
 @cache

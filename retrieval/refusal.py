@@ -27,9 +27,10 @@ class Signals:
     reach for these terms; gap: how far the second candidate's final score falls below the first's (0: a
     tie, 1: no second); unknown: share of the question's weight in words no passage uses; missing: the
     heaviest single concept the best passage lacks, as a share; terms: how many content concepts the
-    question has. cosine: the best passage's cosine with the question; spread: how far that stands above
-    the mean cosine of all passages; lead: above the nearest other passage (negative when one is nearer);
-    agreement: 1 / the best passage's rank by cosine. These four are None when the semantic stage is off.
+    question has; foreign: the question looks written in another language than the corpus's. cosine: the
+    best passage's cosine with the question; spread: how far that stands above the mean cosine of all
+    passages; lead: above the nearest other passage (negative when one is nearer); agreement: 1 / the
+    best passage's rank by cosine. These four are None when the semantic stage is off.
     """
 
     coverage: float
@@ -39,6 +40,7 @@ class Signals:
     unknown: float
     missing: float
     terms: int
+    foreign: bool = False
     cosine: float | None = None
     spread: float | None = None
     lead: float | None = None
@@ -121,15 +123,30 @@ class Model:
         }
 
 
+# A question in another language most of whose weight is in words no passage uses carries no lexical
+# evidence either way: the meaning model, on cosine signals alone, judges it. ("putin 1997 nato" looks
+# Italian to the language guess, but its words are the corpus's.)
+MEANING_FROM_UNKNOWN = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class RefusalRule:
-    """The lexical model, used when there is no cosine, and the semantic one when there is (if fitted)."""
+    """The lexical model without cosines; with them, the semantic one, or the meaning one when words tell nothing.
+
+    `meaning` weighs only how the best passage stands among all passages by cosine (spread, lead, agreement):
+    those are relative, so they hold across languages, where a question's cosines all run lower.
+    """
 
     lexical: Model
     semantic: Model | None = None
+    meaning: Model | None = None
 
     def model_for(self, signals: Signals) -> Model:
-        return self.semantic if signals.semantic and self.semantic is not None else self.lexical
+        if not signals.semantic or self.semantic is None:
+            return self.lexical
+        if self.meaning is not None and signals.foreign and signals.unknown >= MEANING_FROM_UNKNOWN:
+            return self.meaning
+        return self.semantic
 
     def confidence(self, signals: Signals) -> float:
         return self.model_for(signals).probability(signals)
@@ -142,8 +159,12 @@ class RefusalRule:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> RefusalRule:
         models = record["models"]
-        semantic = models.get("semantic")
-        return cls(Model.from_record(models["lexical"]), Model.from_record(semantic) if semantic else None)
+        semantic, meaning = models.get("semantic"), models.get("meaning")
+        return cls(
+            Model.from_record(models["lexical"]),
+            Model.from_record(semantic) if semantic else None,
+            Model.from_record(meaning) if meaning else None,
+        )
 
 
 def feature_matrix(model_features: Sequence[str], signals: Sequence[Signals]) -> list[list[float]]:

@@ -61,6 +61,23 @@ def test_add_copies_a_file_under_a_stable_name_and_prints_what_it_read(folder: P
     assert again.returncode == 1 and stored.name in again.stderr and "already in the corpus" in again.stderr
 
 
+def test_the_first_sources_go_into_an_empty_or_new_folder(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (tmp_path / "zoo.html").write_bytes(ZOO)
+    (tmp_path / "tram.html").write_bytes(UNDATED_PAGE)
+    run = run_quotebot("add", "--corpus", str(empty), str(tmp_path / "zoo.html"), str(tmp_path / "tram.html"))
+    assert run.returncode == 0, run.stderr
+    assert "Zoo welcomes twin pandas (4 May 2023), 3 passages" in run.stdout and "Tram line extended" in run.stdout
+    assert {d.title for d in load_corpus(empty).documents} == {"Zoo welcomes twin pandas", "Tram line extended"}
+
+    new = tmp_path / "newsroom" / "sources"
+    run = run_quotebot("add", "--corpus", str(new), str(tmp_path / "zoo.html"))
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == f"quotebot: note: created the corpus folder {new}\n"
+    assert [d.title for d in load_corpus(new).documents] == ["Zoo welcomes twin pandas"]
+
+
 def test_the_same_text_in_another_file_is_refused_naming_the_existing_file(folder: Path) -> None:
     corpus = load_corpus(folder)
     with pytest.raises(AddRefused, match=r"same text as first\.txt"):

@@ -43,3 +43,9 @@ def test_a_password_with_url_characters_reaches_the_service_verbatim(service: st
     url = settings_from_env(environment).database_url
     assert url.password == PASSWORD
     assert (url.username, url.host, url.port, url.database) == ("quotebot", "postgres", 5432, "quotebot")
+
+
+def test_the_bot_and_the_web_inbox_share_one_corpus_volume_at_the_images_corpus_folder() -> None:
+    services = yaml.safe_load((REPOSITORY / "compose.yaml").read_text(encoding="utf-8"))["services"]
+    for service in ("bot", "web"):
+        assert "corpus:/app/seeds" in services[service]["volumes"], service

@@ -48,6 +48,15 @@ async def test_a_russian_reader_gets_a_russian_frame_around_the_verbatim_quote(
     assert more["text"] == "Ещё"
 
 
+async def test_a_question_asked_in_russian_gets_the_verbatim_english_quote_in_a_russian_frame(
+    emulator: TelegramEmulator, quotebot: Application
+) -> None:
+    emulator.send_text("Что получила Украина в обмен на отказ от ядерного оружия?", language_code="ru")
+    text = (await emulator.wait_for("sendMessage")).result["text"]
+    assert "security guarantee" in text and "В источниках об этом ничего нет" not in text
+    assert f"{SEED_TITLE}, 3 декабря 2022\u202fг." in text
+
+
 async def test_refusal_and_help_follow_the_language_and_unknown_languages_get_english(
     emulator: TelegramEmulator, quotebot: Application
 ) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -10,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.ops.engine_build import build_engine, build_lock
-from bot.ops.reload import CorpusReloader
+from bot.ops.reload import CorpusReloader, baseline_scan
 from retrieval.engine import AnswerEngine
 from retrieval.search_index import index_directory
+from tests.conftest import REPOSITORY
 
 FERRY = "title: Ferry news\ndate: 2023-03-06\n\nThe island ferry resumed service on Monday after the storm.\n"
 TRAM = "title: Tram news\ndate: 2023-03-07\n\nThe tram line will reach the airport by 2026, the authority said.\n"
@@ -47,6 +50,16 @@ def test_a_new_file_is_read_and_unchanged_files_are_not_read_again(folder: Path)
     assert best_quote(reloader.engine, "When will the tram reach the airport?") == TRAM.split("\n\n")[1].strip()
     assert reloader.engine.corpus.document("ferry") is ferry
     assert best_quote(before, "When will the tram reach the airport?") is None
+
+
+def test_a_file_added_while_the_engine_was_built_is_read_by_the_first_reload(folder: Path) -> None:
+    baseline = baseline_scan(folder)
+    engine = build_engine(folder)
+    (folder / "tram.txt").write_text(TRAM)
+    reloader = CorpusReloader(engine, build_engine, baseline=baseline)
+    outcome = reloader.reload_now()
+    assert outcome.changed and (outcome.added, outcome.updated, outcome.removed) == (1, 0, 0)
+    assert best_quote(reloader.engine, "When will the tram reach the airport?") == TRAM.split("\n\n")[1].strip()
 
 
 def test_nothing_changed_keeps_the_same_engine(folder: Path) -> None:
@@ -146,6 +159,67 @@ def test_workers_on_one_folder_build_once_and_the_others_load(folder: Path) -> N
     other = build_engine(folder)
     assert {path.name: path.stat().st_mtime_ns for path in directory.iterdir()} == saved
     assert best_quote(other, "When did the ferry resume service?") is not None
+
+
+# One worker process: builds its engine when told to start, reloads when told to, and says what it did.
+WORKER = """
+import sys, time
+from pathlib import Path
+from bot.ops.engine_build import build_engine
+from bot.ops.reload import CorpusReloader, baseline_scan
+
+folder, signals = Path(sys.argv[1]), Path(sys.argv[2])
+def wait_for(name):
+    while not (signals / name).exists():
+        time.sleep(0.02)
+wait_for("start")
+baseline = baseline_scan(folder)
+engine = build_engine(folder)
+print("start:", "mapped" if not engine.corpus.files else "built", flush=True)
+# As in `quotebot run`, the reloader is made a while after the engine: here, after the folder changed.
+wait_for("reload")
+reloader = CorpusReloader(engine, build_engine, baseline=baseline)
+print("reload:", reloader.reload_now().summary(), flush=True)
+print("tram:", reloader.engine.answer("When will the tram reach the airport?").answered, flush=True)
+"""
+
+
+def test_worker_processes_on_one_folder_build_once_and_the_others_map_that_build(folder: Path, tmp_path: Path) -> None:
+    index_directory(folder).mkdir()
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(folder), str(signals)],
+            cwd=REPOSITORY,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    try:
+        (signals / "start").touch()
+        started = sorted(worker.stdout.readline().strip() for worker in workers if worker.stdout)
+        assert started == ["start: built", "start: mapped", "start: mapped"]
+        (folder / "tram.txt").write_text(TRAM)
+        (signals / "reload").touch()
+        outputs = [worker.communicate(timeout=120) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.kill()
+    assert all(worker.returncode == 0 for worker in workers), [stderr for _, stderr in outputs]
+    # What each worker's reload did, without the seconds it took.
+    reloads = sorted(
+        line.split(" s", 1)[1] for stdout, _ in outputs for line in stdout.splitlines() if "reload" in line
+    )
+    assert reloads == [
+        " (the index another worker saved): 2 documents, 2 passages (1 files added, 0 changed, 0 removed)",
+        " (the index another worker saved): 2 documents, 2 passages (1 files added, 0 changed, 0 removed)",
+        ": 2 documents, 2 passages (1 files added, 0 changed, 0 removed)",
+    ]
+    assert all("tram: True" in stdout for stdout, _ in outputs)
+    assert len([path for path in index_directory(folder).iterdir() if path.name.startswith("build-")]) == 1
 
 
 def test_without_a_saved_index_folder_nothing_is_written(folder: Path) -> None:

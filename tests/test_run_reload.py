@@ -1,12 +1,16 @@
-"""A real `quotebot run`: sources added to and deleted from its folder are answered (or not) without a restart."""
+"""A real `quotebot run`: sources added to and deleted from its folder are answered (or not) without a restart,
+while readers keep asking."""
 
 from __future__ import annotations
 
 import shutil
 import signal
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
+from tests.bot_process import wait_until
 from tests.telegram_emulator import TelegramEmulator
 from tests.test_telegram_run import start_quotebot
 
@@ -72,3 +76,74 @@ def test_sighup_reloads_when_watching_is_off(emulator: TelegramEmulator, tmp_pat
         _, stderr = process.communicate(timeout=15)
     assert process.returncode == 0, stderr
     assert "corpus reloaded" in stderr
+
+
+FERRY_QUESTION = "When did the ferry resume service?"
+ASKER, READERS = 7001, (7101, 7102, 7103)
+# Enough other articles that each rebuild takes a while, so questions arrive in the middle of one.
+FILLER = 150
+
+
+def _filler(number: int) -> str:
+    paragraphs = [" ".join(f"w{number}x{p}x{k}" for k in range(60)) + "." for p in range(10)]
+    return f"title: Notice {number}\ndate: 2023-01-{number % 28 + 1:02d}\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def answer_for(emulator: TelegramEmulator, question: str, user_id: int, wanted: bool, seconds: float = 60) -> str:
+    """Ask as `user_id` until the reply holds (or, with wanted=False, lacks) the panda quote."""
+    deadline = time.monotonic() + seconds
+    while True:
+        emulator.send_text(question, user_id=user_id)
+        text = emulator.wait_for_sync(
+            "sendMessage", lambda call: call.ok and call.result["chat"]["id"] == user_id, timeout=30
+        ).result["text"]
+        if (PANDA_QUOTE in text) == wanted or time.monotonic() > deadline:
+            return text
+        time.sleep(0.3)
+
+
+def test_questions_asked_while_sources_come_and_go_are_each_answered_once(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(FERRY)
+    for number in range(FILLER):
+        (folder / f"notice-{number:03d}.txt").write_text(_filler(number))
+    process = start_quotebot(emulator, tmp_path / "data", "run", "--corpus", str(folder), QUOTEBOT_RATE_LIMIT="10000")
+    asked: Counter[int] = Counter()
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            for reader in READERS:
+                emulator.send_text(FERRY_QUESTION, user_id=reader)
+                asked[reader] += 1
+            time.sleep(0.1)
+
+    asking = threading.Thread(target=keep_asking)
+    try:
+        emulator.wait_for_sync("setMyCommands", timeout=60)
+        asking.start()
+        shutil.copy(FORMATS / "zoo-pandas.html", folder)
+        assert PANDA_QUOTE in answer_for(emulator, PANDA_QUESTION, ASKER, wanted=True)
+        (folder / "zoo-pandas.html").unlink()
+        assert PANDA_QUOTE not in answer_for(emulator, PANDA_QUESTION, ASKER, wanted=False)
+        stop.set()
+        asking.join()
+        wait_until(
+            lambda: all(len(emulator.sent_messages(reader)) >= asked[reader] for reader in READERS),
+            60,
+            "a reply to every reader's question",
+            lambda: f"asked {dict(asked)}, answered {[len(emulator.sent_messages(r)) for r in READERS]}",
+        )
+    finally:
+        stop.set()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert stderr.count("corpus reloaded") >= 2 and "Traceback" not in stderr
+    for reader in READERS:
+        replies = [message["text"] for message in emulator.sent_messages(reader)]
+        assert len(replies) == asked[reader] >= 5
+        assert all("ferry resumed service" in reply for reply in replies), set(replies)

@@ -51,9 +51,9 @@ def test_a_lesson_leaves_other_questions_alone(taught_engine: AnswerEngine) -> N
 
 
 def test_the_sources_do_not_answer_this_refuses_the_question_and_rewordings(taught_engine: AnswerEngine) -> None:
-    assert taught_engine.answer("Who won the war?").answered
-    taught_engine.teach([Lesson("Who won the war?", None)])
-    for question in ("Who won the war?", "who won the war in Ukraine"):
+    assert taught_engine.answer("Who invaded Ukraine?").answered
+    taught_engine.teach([Lesson("Who invaded Ukraine?", None)])
+    for question in ("Who invaded Ukraine?", "who invaded Ukraine in February"):
         answer = taught_engine.answer(question)
         assert not answer.answered and answer.results, question
     assert first_passage(taught_engine, CARD_QUESTION) == CARD_PASSAGE
@@ -80,9 +80,9 @@ def test_a_lesson_follows_its_passage_text_when_the_corpus_renumbers(seed_corpus
         seed_corpus, passages=[replace(p, passage_id=p.passage_id + "x") for p in reversed(seed_corpus.passages)]
     )
     engine = AnswerEngine(renumbered)
-    engine.teach([Lesson(TRAVEL, STATE_VISIT, text), Lesson("Who won the war?", "gone#p1", "no longer there")])
+    engine.teach([Lesson(TRAVEL, STATE_VISIT, text), Lesson("Who invaded Ukraine?", "gone#p1", "no longer there")])
     assert first_passage(engine, TRAVEL) == STATE_VISIT + "x"
-    assert len(engine.taught) == 1 and engine.answer("Who won the war?").answered
+    assert len(engine.taught) == 1 and engine.answer("Who invaded Ukraine?").answered
 
 
 def test_a_name_swapped_for_another_is_a_different_question(taught_engine: AnswerEngine) -> None:

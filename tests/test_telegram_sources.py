@@ -89,3 +89,21 @@ async def test_add_url_and_reload_for_moderators(
     (folder / "ferry.txt").unlink()
     assert "1 removed" in await reply_to(emulator, "/reload")
     assert await reply_to(emulator, "/reload") == "nothing changed: 1 documents, 3 passages"
+
+
+async def test_sources_and_start_list_the_documents_newest_first_with_their_dates(
+    emulator: TelegramEmulator, quotebot: Application, folder: Path
+) -> None:
+    (folder / "tram.md").write_text("---\ntitle: Tram\ndate: 2024-03-20\n---\nThe tram line reaches the airport.\n")
+    (folder / "notice.txt").write_text("The town hall is closed on Monday for repairs to the roof.\n")
+    (folder / "bridge.txt").write_text("title: Bridge\ndate: 2023-11-02\n\nThe bridge reopened to traffic.\n")
+    assert "3 files added" in await reply_to(emulator, "/reload")
+    listed = [
+        "• Tram (20 March 2024)",
+        "• Bridge (2 November 2023)",
+        "• Ferry (6 March 2023)",
+        "• The town hall is closed on Monday for repairs to the roof (undated)",
+    ]
+    for command in ("/sources", "/start"):
+        lines = (await reply_to(emulator, command, user_id=READER)).splitlines()
+        assert [line for line in lines if line.startswith("• ")] == listed, command

@@ -26,10 +26,11 @@ from bot.cli.terminal import Terminal
 from bot.ops.data_dir import data_directory
 from bot.ops.engine_build import build_engine
 from bot.ops.logs import configure_logging
-from bot.ops.reload import CorpusReloader
+from bot.ops.reload import CorpusReloader, baseline_scan
 from bot.ops.settings import Settings, SettingsError, corpus_path
 from bot.querylog.cli import add_log_subcommand, run_log_command
 from corpus import Corpus, CorpusError, load_corpus
+from corpus.manifest import CorpusManifest
 from retrieval.engine import AnswerEngine
 from retrieval.saved_corpus import passage_texts
 from retrieval.search_index import build_and_save, index_directory
@@ -178,9 +179,9 @@ def _run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         raise CommandError(f"cannot read the query log's secret: {error}") from None
     configure_logging(secrets=secrets, log_format=settings.log_format)
-    engine = _engine(args.corpus)
+    engine, baseline = _followed_engine(args.corpus)
     try:
-        run_bot(settings, log_settings, engine, webhook)
+        run_bot(settings, log_settings, engine, webhook, baseline)
     except InvalidToken:
         raise CommandError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except (PollingConflict, SchemaTooNew, OSError) as error:
@@ -201,7 +202,7 @@ def _web(args: argparse.Namespace) -> int:
     secrets = [settings.token, log_settings.secret, log_settings.database_url.password]
     configure_logging(secrets=[s for s in secrets if s], log_format=settings.log_format)
     try:
-        run_web(settings, log_settings, _engine(args.corpus))
+        run_web(settings, log_settings, *_followed_engine(args.corpus))
     except (WebStartError, OSError) as error:
         raise CommandError(str(error)) from None
     return EXIT_OK
@@ -227,7 +228,8 @@ def _healthcheck(args: argparse.Namespace) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
-    reloader = CorpusReloader(_engine(args.corpus), build_engine, on_swap=_say_reloaded)
+    engine, baseline = _followed_engine(args.corpus)
+    reloader = CorpusReloader(engine, build_engine, on_swap=_say_reloaded, baseline=baseline)
     reloader.start(watch=interactive)
     history = data_directory() / HISTORY_FILE
     try:
@@ -313,6 +315,13 @@ def _human(reply: Reply, engine: AnswerEngine) -> str:
 
 def _preview(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _followed_engine(override: str | None) -> tuple[AnswerEngine, CorpusManifest]:
+    """The engine, and the folder as scanned just before it was built, for a reloader that follows the folder:
+    a source added while the engine is built (a minute at 100,000 passages) is read by the first reload."""
+    baseline = baseline_scan(corpus_path(override))
+    return _engine(override), baseline
 
 
 def _engine(override: str | None) -> AnswerEngine:

@@ -64,7 +64,7 @@ def run_corpus(args: argparse.Namespace) -> int:
 def run_add(args: argparse.Namespace) -> int:
     """Add each source in turn; one refused source does not stop the others, but makes the exit code 1."""
     failures = 0
-    corpus = _load(args.corpus, quiet=True)
+    corpus = _folder_to_add_to(args.corpus)
     if corpus is None:
         return EXIT_FAILURE
     for source in args.sources:
@@ -90,7 +90,28 @@ def add_one(corpus: Corpus, source: str) -> Added:
     return add_source(corpus, path.name, path.read_bytes())
 
 
-def _load(override: str | None, quiet: bool = False) -> Corpus | None:
+def _folder_to_add_to(override: str | None) -> Corpus | None:
+    """What the corpus folder holds, for refusing duplicates; a new or empty folder is a corpus of nothing yet
+    (the first source of a newsroom is added like every later one)."""
+    root = corpus_path(override)
+    if not root.exists():
+        try:
+            root.mkdir(parents=True)
+        except OSError as error:
+            reason = error.strerror or error
+            print(f"quotebot: error: cannot create the corpus folder {root}: {reason}", file=sys.stderr)
+            return None
+        print(f"quotebot: note: created the corpus folder {root}", file=sys.stderr)
+    try:
+        return load_corpus(root)
+    except CorpusError as error:
+        if root.is_dir():
+            return Corpus(root=root)
+        print(f"quotebot: error: {error}", file=sys.stderr)
+        return None
+
+
+def _load(override: str | None) -> Corpus | None:
     try:
         return load_corpus(corpus_path(override))
     except CorpusError as error:

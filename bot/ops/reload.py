@@ -45,14 +45,17 @@ class ReloadOutcome:
     removed: int = 0
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    # The new index was the one another worker on the folder had just built and saved, mapped, not built.
+    shared: bool = False
 
     def summary(self) -> str:
         if self.error:
             return f"reload failed, still answering from the previous index: {self.error}"
         if not self.changed:
             return f"nothing changed: {self.documents} documents, {self.passages} passages"
+        shared = " (the index another worker saved)" if self.shared else ""
         return (
-            f"reloaded in {self.seconds:.1f} s: {self.documents} documents, {self.passages} passages "
+            f"reloaded in {self.seconds:.1f} s{shared}: {self.documents} documents, {self.passages} passages "
             f"({self.added} files added, {self.updated} changed, {self.removed} removed)"
         )
 
@@ -61,16 +64,22 @@ class CorpusReloader:
     """Owns the current engine of one corpus and replaces it when the folder changes."""
 
     def __init__(
-        self, engine: AnswerEngine, build: Build, on_swap: Callable[[AnswerEngine], None] = lambda engine: None
+        self,
+        engine: AnswerEngine,
+        build: Build,
+        on_swap: Callable[[AnswerEngine], None] = lambda engine: None,
+        baseline: CorpusManifest | None = None,
     ) -> None:
         """`build(root, previous)` makes an engine; `on_swap` runs with each new engine before it answers.
 
-        The folder is scanned here, as the state `engine` stands for: changes from now on are reloads.
+        `baseline` is the folder as `baseline_scan` saw it just before `engine` was built, so a file that
+        changed while it was being built (or since) is reloaded. Without one the folder is scanned here,
+        and a change made between the build and now goes unseen until the next change.
         """
         self._engine = engine
         self._build = build
         self._on_swap = on_swap
-        self._manifest = _initial_manifest(engine.corpus.root)
+        self._manifest = baseline if baseline is not None else baseline_scan(engine.corpus.root)
         self._wanted = threading.Event()
         self._stopping = threading.Event()
         self._reloading = threading.Lock()
@@ -140,7 +149,11 @@ class CorpusReloader:
             logger.warning("corpus: %s", warning)
         corpus = engine.corpus
         counts = len(changes.added), len(changes.modified), len(changes.removed)
-        return ReloadOutcome(True, len(corpus.documents), len(corpus.passages), _since(started), *counts, fresh)
+        # A corpus read from the files knows what each file gave; one mapped from a saved build does not.
+        shared = not corpus.files
+        return ReloadOutcome(
+            True, len(corpus.documents), len(corpus.passages), _since(started), *counts, fresh, shared=shared
+        )
 
     def _failed(self, current: Corpus, started: float, error: str) -> ReloadOutcome:
         return ReloadOutcome(False, len(current.documents), len(current.passages), _since(started), error=error)
@@ -164,8 +177,9 @@ class CorpusReloader:
             logger.warning("cannot watch %s for changes (%s); send SIGHUP or /reload after changing it", folder, error)
 
 
-def _initial_manifest(root: Path) -> CorpusManifest:
-    """The folder as the engine was made from it: hashing only files that moved since the saved build, if any."""
+def baseline_scan(root: Path) -> CorpusManifest:
+    """The folder now (hashing only files that moved since the saved build, if any): taken before an engine
+    is built, what that engine's first reload compares with."""
     try:
         saved = open_index(index_directory(root), root)
     except IndexFileError:

@@ -18,6 +18,7 @@ from bot.querylog.taught_sync import TaughtSync
 from bot.telegram.app import Webhook, build_application, serve_until_stopped
 from bot.telegram.reachability import TelegramReachability
 from bot.telegram.services import SERVICES_KEY, BotServices
+from corpus.manifest import CorpusManifest
 from retrieval.engine import AnswerEngine
 
 logger = logging.getLogger(__name__)
@@ -25,12 +26,27 @@ logger = logging.getLogger(__name__)
 LOG_CLOSE_SECONDS = 3.0
 
 
-def run_bot(settings: Settings, log_settings: LogSettings, engine: AnswerEngine, webhook: Webhook | None) -> None:
-    """Block until SIGINT or SIGTERM, then stop Telegram, flush the query log and return."""
-    asyncio.run(_serve(settings, log_settings, engine, webhook))
+def run_bot(
+    settings: Settings,
+    log_settings: LogSettings,
+    engine: AnswerEngine,
+    webhook: Webhook | None,
+    baseline: CorpusManifest | None = None,
+) -> None:
+    """Block until SIGINT or SIGTERM, then stop Telegram, flush the query log and return.
+
+    `baseline` is the corpus folder as scanned before `engine` was built (bot.ops.reload.baseline_scan).
+    """
+    asyncio.run(_serve(settings, log_settings, engine, webhook, baseline))
 
 
-async def _serve(settings: Settings, log_settings: LogSettings, engine: AnswerEngine, webhook: Webhook | None) -> None:
+async def _serve(
+    settings: Settings,
+    log_settings: LogSettings,
+    engine: AnswerEngine,
+    webhook: Webhook | None,
+    baseline: CorpusManifest | None,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -50,7 +66,7 @@ async def _serve(settings: Settings, log_settings: LogSettings, engine: AnswerEn
         bot_services.engine = new
         metrics.corpus_passages.set(len(new.corpus.passages))
 
-    bot_services.reloader = CorpusReloader(engine, build_engine, on_swap=swap)
+    bot_services.reloader = CorpusReloader(engine, build_engine, on_swap=swap, baseline=baseline)
     bot_services.reloader.start(watch=settings.watch_corpus)
     loop.add_signal_handler(signal.SIGHUP, bot_services.reloader.request, "SIGHUP")
     health = None

@@ -19,6 +19,7 @@ class WebState:
     """One instance per web process, kept in `app.state.web`."""
 
     database: AsyncEngine
+    # Replaced whole when the corpus folder changes (bot/web/server.py).
     engine: AnswerEngine
     pseudonyms: ReaderPseudonyms
     # The pseudonyms of MODERATOR_IDS: a session or link of anyone else is refused, even one issued earlier.
@@ -33,8 +34,9 @@ class WebState:
 
     def passage(self, passage_id: str | None) -> Passage | None:
         """A passage of the corpus as indexed, None when it is not (or no longer) there."""
-        number = self.engine.passage_number(passage_id or "")
-        return None if number is None else self.engine.corpus.passages[number]
+        engine = self.engine
+        number = engine.passage_number(passage_id or "")
+        return None if number is None else engine.corpus.passages[number]
 
 
 def web_state(request: Request) -> WebState:

@@ -1,8 +1,10 @@
 """A moderator in a real browser (Debian's headless chromium, driven by Selenium): log in through the link
 the bot sent, filter to unanswered, open the question, teach it a passage; the bot then answers with it.
+At a phone's width no page needs sideways scrolling.
 
 The inbox runs as `quotebot web` in its own process on the bot's SQLite log, as in production. Screenshots
-of the inbox and the dashboard are kept in test-artifacts/ (QUOTEBOT_TEST_ARTIFACTS overrides; not in git).
+of the inbox and the dashboard (and the dashboard at a phone's width) are kept in test-artifacts/
+(QUOTEBOT_TEST_ARTIFACTS overrides; not in git).
 Without chromium the test is skipped on a developer's machine and fails in CI (.ci/run installs it).
 """
 
@@ -14,13 +16,10 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -32,12 +31,12 @@ from bot.querylog import QueryLog
 from bot.querylog.taught_sync import TaughtSync
 from corpus import Corpus
 from retrieval.engine import AnswerEngine
-from tests.cli_runner import QUOTEBOT
 from tests.conftest import REPOSITORY
-from tests.querylog_helpers import FAST, SECRET, free_port, settings_for
+from tests.querylog_helpers import FAST, free_port, settings_for
 from tests.telegram_bot import bot_settings, running_quotebot
 from tests.telegram_emulator import TelegramEmulator
 from tests.web.conftest import MODERATOR, READER
+from tests.web.web_process import start_web, until_serving
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 CHROMIUM_FLAGS = [
@@ -55,6 +54,8 @@ TRAVEL = "Where was Macron travelling?"
 STATE_VISIT = "000_f1d616dfc469d761#p2"
 STATE_VISIT_WORDS = "Amid his state visit last week"
 WAIT = 15
+# A phone's window (CSS pixels): no page may need sideways scrolling in it.
+PHONE = (390, 844)
 
 
 @pytest.fixture
@@ -75,32 +76,6 @@ def browser() -> Iterator[webdriver.Chrome]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
-
-
-def _start_web(database: Path, port: int, data_dir: Path) -> subprocess.Popen[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "QUOTEBOT_", "DATABASE_URL"))}
-    environment.update(
-        DATABASE_URL=f"sqlite:///{database}",
-        QUOTEBOT_DATA_DIR=str(data_dir),
-        QUOTEBOT_LOG_SECRET=SECRET,
-        MODERATOR_IDS=str(MODERATOR),
-        QUOTEBOT_WEB_PORT=str(port),
-        QUOTEBOT_WEB_URL=f"http://127.0.0.1:{port}",
-    )
-    return subprocess.Popen([QUOTEBOT, "web"], cwd=REPOSITORY, env=environment, stderr=subprocess.PIPE, text=True)
-
-
-async def _until_serving(process: subprocess.Popen[str], url: str) -> None:
-    deadline = time.monotonic() + 30
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            assert process.poll() is None, process.communicate()[1]
-            try:
-                if (await client.get(f"{url}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
-    raise AssertionError("quotebot web did not start")
 
 
 def _moderate_in_the_browser(driver: webdriver.Chrome, link: str, base: str) -> str:
@@ -124,9 +99,17 @@ def _moderate_in_the_browser(driver: webdriver.Chrome, link: str, base: str) -> 
     wait.until(expected_conditions.url_contains("#lessons"))
     taught = driver.find_element(By.TAG_NAME, "main").text
 
+    question = driver.current_url.split("#", 1)[0]
     driver.get(f"{base}/dashboard")
     wait.until(expected_conditions.title_contains("Dashboard"))
     driver.save_screenshot(str(ARTIFACTS / "dashboard.png"))
+
+    driver.set_window_size(*PHONE)
+    for page in (f"{base}/", question, f"{base}/corpus", f"{base}/dashboard"):
+        driver.get(page)
+        width = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{page} is wider than a phone's screen: {width}"
+    driver.save_screenshot(str(ARTIFACTS / "dashboard-phone.png"))
     return taught
 
 
@@ -137,13 +120,13 @@ async def test_a_moderator_teaches_the_bot_from_the_browser(
     log = await QueryLog.start(settings_for(f"sqlite:///{database}", tmp_path / "bot-data"), FAST)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    web = _start_web(database, port, tmp_path / "web-data")
+    web = start_web(database, port, tmp_path / "web-data")
     engine = AnswerEngine(seed_corpus)
     lessons = TaughtSync(log.engine, lambda: engine, interval=0.1)
     await lessons.start()
     settings = bot_settings(emulator, moderator_ids=frozenset({MODERATOR}), web_url=base)
     try:
-        await _until_serving(web, base)
+        await until_serving(web, base)
         async with running_quotebot(emulator, engine, log, settings):
             emulator.send_text(TRAVEL, user_id=READER)
             assert "don't cover" in (await emulator.wait_for("sendMessage")).result["text"]
