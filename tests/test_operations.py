@@ -292,3 +292,23 @@ class refusing_disk:
     def __exit__(self, *exc: object) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, self._limits)
         signal.signal(signal.SIGXFSZ, self._handler)
+
+
+async def test_a_reply_to_a_request_sent_before_telegram_went_away_does_not_say_it_is_back(
+    engine: AnswerEngine, tmp_path: Path
+) -> None:
+    clock = iter([100.0, 105.0, 110.0, 111.0, 112.0, 400.0, 400.0]).__next__
+    reachability = TelegramReachability(clock)
+    log = await QueryLog.start(settings_for(str(default_sqlite_url(tmp_path / "data")), tmp_path / "data"))
+    try:
+        sent_before = reachability.now()
+        reachability.failed()
+        reachability.answered(sent_before)
+        still_away = health_report(engine, log, reachability, 120)
+        sent_after = reachability.now()
+        reachability.answered(sent_after)
+        back = health_report(engine, log, reachability, 120)
+    finally:
+        await log.close()
+    assert still_away.details["telegram"].startswith("unreachable since")
+    assert back.details["telegram"] == "ok" and back.status == "ok"

@@ -153,9 +153,10 @@ async def initialize_with_retry(application: QuotebotApplication, stop: asyncio.
     reachability = application.bot_data[SERVICES_KEY].reachability
     delay = 1.0
     while not stop.is_set():
+        started = reachability.now()
         try:
             await application.initialize()
-            reachability.answered()
+            reachability.answered(started)
             return True
         except NetworkError as error:
             reachability.failed()

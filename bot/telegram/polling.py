@@ -94,6 +94,7 @@ class Poller:
             if limit == 0:
                 await asyncio.sleep(0.05)
                 continue
+            started = self._reachability.now()
             try:
                 batch = await self._get_updates(
                     {
@@ -125,7 +126,7 @@ class Poller:
                 delay = min(2 * delay, MAX_DELAY)
                 continue
             delay = FIRST_DELAY
-            self._reachability.answered()
+            self._reachability.answered(started)
             try:
                 for raw in batch:
                     await self._intake.accept(raw)

@@ -14,8 +14,14 @@ class TelegramReachability:
         self._clock = clock
         self.unreachable_since: float | None = None
 
-    def answered(self) -> None:
-        self.unreachable_since = None
+    def now(self) -> float:
+        """When a request starts, to hand to `answered` once it is answered."""
+        return self._clock()
+
+    def answered(self, started: float) -> None:
+        """A request started at `started` was answered; one sent before the latest failure proves nothing."""
+        if self.unreachable_since is None or started >= self.unreachable_since:
+            self.unreachable_since = None
 
     def failed(self) -> None:
         if self.unreachable_since is None:

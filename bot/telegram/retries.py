@@ -50,18 +50,19 @@ class RetryingRateLimiter(AIORateLimiter):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         delay, attempt = FIRST_DELAY, 1
         while True:
+            started = self._reachability.now()
             try:
                 result = await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
             except TelegramError as error:
                 if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
                     self._reachability.failed()
                 else:
-                    self._reachability.answered()
+                    self._reachability.answered(started)
                 if not retried(error) or attempt == self._attempts:
                     raise
                 logger.warning("%s failed (%s); trying again in %.1f s", endpoint, error, delay)
                 await asyncio.sleep(delay)
                 delay, attempt = min(2 * delay, MAX_DELAY), attempt + 1
             else:
-                self._reachability.answered()
+                self._reachability.answered(started)
                 return result
