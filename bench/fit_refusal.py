@@ -11,7 +11,12 @@ the report the other half, so every figure printed under "held out" comes from c
 saw. The coverage rule the engine used before (answer when the best passage holds 25 % of the question's
 idf weight) is scored on the same answers in the same run. Two models are fitted: the lexical one on
 answers with the semantic stage off (what the engine uses without it), the semantic one on answers with
-the stage on (QUOTEBOT_SEMANTIC=on for this script). `--write` saves data/refusal.json.
+the stage on (QUOTEBOT_SEMANTIC=on for this script). A third, the meaning model, judges questions in
+another language than the sources: it is fitted on SQuAD questions we translated into French, German,
+Spanish, Russian and Ukrainian (bench/data/squad-translated-odd.jsonl and -even.jsonl, one file per half
+of the articles, each article also asked the next article's translations) and our own questions about
+the seed in those languages. The rule read from data/refusal.json before this run is scored beside the
+new one on the same answers. `--write` saves data/refusal.json.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from corpus import Corpus, load_corpus
 from retrieval.engine import AnswerEngine
 from retrieval.eval_sets import (
     EvalGroup,
+    EvalQuestion,
     corpora_half,
     read_questions_jsonl,
     read_squad,
@@ -39,7 +45,7 @@ from retrieval.eval_sets import (
 )
 from retrieval.evaluation import Outcome, evaluate
 from retrieval.ranking_options import RankingOptions
-from retrieval.refusal import MEANING_FROM_UNKNOWN, Model, RefusalRule, Signals, feature_matrix
+from retrieval.refusal import MEANING_FROM_UNKNOWN, Model, RefusalRule, Signals, feature_matrix, shipped_rule
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 EVAL = REPOSITORY.parent / "shared" / "eval"
@@ -49,12 +55,13 @@ WEIGHTS = REPOSITORY / "retrieval" / "data" / "refusal.json"
 BASELINE_COVERAGE = 0.25
 LEXICAL = ("coverage", "sentence_coverage", "bm25")
 SEMANTIC = (*LEXICAL, "gap", "unknown", "missing", "cosine", "spread", "lead", "agreement")
-# For questions in another language: how the best passage stands among all by cosine (relative signals,
-# which hold across languages where absolute cosines run lower).
-MEANING = ("spread", "lead", "agreement")
-# Our own questions about the seed in fr/de/es/ru/uk (answerable and near-topic negatives). Every fit
-# positive is English, so the meaning model's threshold is set on this file's negatives and the foreign
-# lines of off_topic_fit.jsonl. Separate from the test file in SEED_TESTS.
+# For questions in another language, whose words tell nothing: the best passage's cosine and how it
+# stands among all passages by cosine. Fitted on questions in other languages, where cosines run lower.
+MEANING = ("spread", "lead", "agreement", "cosine")
+# SQuAD v1.1 questions translated into fr/de/es/ru/uk by us (CC BY-SA 4.0, as SQuAD; bench/data/README.md),
+# one file per half of the articles ({half} is odd or even), and our own questions about the seed in those
+# languages (answerable and near-topic negatives; separate from the test file in SEED_TESTS).
+TRANSLATED = REPOSITORY / "bench" / "data" / "squad-translated-{half}.jsonl"
 FOREIGN_FIT = "seed_foreign_fit.jsonl"
 # Each model's features, and the ranking whose answers it is fitted on.
 MODELS = {
@@ -113,8 +120,8 @@ def _fit_and_report(
 ) -> dict[str, Model]:
     """Fit on one half and print the other half's figures, the old rule (and the lexical model) beside the fitted one.
 
-    The semantic pass also fits the meaning model (MEANING features, plus the FOREIGN_FIT questions) and
-    scores the rule as shipped: the meaning model for questions with unknown >= MEANING_FROM_UNKNOWN.
+    The semantic pass also fits the meaning model (MEANING features) on the questions in other languages
+    and scores the rule as shipped: the meaning model for questions with unknown >= MEANING_FROM_UNKNOWN.
     """
     held_out = "even" if args.fit_on == "odd" else "odd"
     sets = {"RealTime QA": args.realtimeqa, "SQuAD even": args.squad}
@@ -133,14 +140,18 @@ def _fit_and_report(
     if lexical is not None:
         rules[f"lexical alone, p >= {lexical.threshold:.3f}"] = lambda s: lexical.probability(s) >= lexical.threshold
     if name == "semantic":
-        foreign = _samples("seed, other languages (fit list)", [_seed_group(DATA / FOREIGN_FIT)], engine)
-        meaning = _foreign_threshold(_fit(fit, MEANING), [*foreign, *fit], model)
-        print(f"\nthe meaning model, threshold set on {FOREIGN_FIT} and off_topic_fit.jsonl: {_counts(foreign)}")
+        before = shipped_rule()
+        rules["before: the rule read from refusal.json"] = before.confident
+        foreign = _foreign_samples(args.squad, args.fit_on, engine)
+        foreign += [s for s in fit if s.kind == "off-topic" and s.signals is not None and s.signals.foreign]
+        meaning = _fit(foreign, MEANING)
+        print(f"\nthe meaning model, fitted on questions in other languages: {_counts(foreign)}")
         print(_weights_table(meaning))
         models["meaning"] = meaning
         shipped = RefusalRule(model, model, meaning)
         rules[f"shipped: other languages by meaning, p >= {meaning.threshold:.3f}"] = shipped.confident
     check = {name: _samples(name, corpora_half(read_squad(path), held_out), engine) for name, path in sets.items()}
+    check["SQuAD translated"] = _samples("SQuAD translated", _translated_groups(args.squad, held_out), engine)
     check["seed dev set"] = _samples("seed dev set", [_seed_group(DATA / "seed_dev_questions.jsonl")], engine)
     check["off-topic (checked list)"] = _samples("off-topic", [_seed_group(DATA / "off_topic.jsonl")], engine)
     for test, file in SEED_TESTS.items():
@@ -150,8 +161,38 @@ def _fit_and_report(
     for source in sets:
         print(f"\nprecision/recall on {source}, held out (answered: of the answers given, the share right)")
         print(_curve(check[source], model))
+    if "meaning" in models:
+        print("\nprecision/recall of the meaning model on SQuAD translated, held out")
+        print(_curve(check["SQuAD translated"], models["meaning"]))
     print()
     return models
+
+
+def _foreign_samples(squad: str, half: str, engine: Callable[[Corpus], AnswerEngine]) -> list[Sample]:
+    """The fit half's translated SQuAD questions (each article also asked the next one's) and FOREIGN_FIT."""
+    samples = _samples("SQuAD translated (fit half)", _translated_groups(squad, half), engine)
+    return samples + _samples("seed, other languages (fit list)", [_seed_group(DATA / FOREIGN_FIT)], engine)
+
+
+def _translated_groups(squad: str, half: str) -> list[EvalGroup]:
+    """The `half` articles of the SQuAD file, each asked the translated questions written about it.
+
+    Each line is {"q", "lang", "article", "paragraph", "gold", "en"}: a SQuAD question ("en") in translation,
+    with its article's title, paragraph number (from 1) and the English answers as gold.
+    """
+    text = Path(str(TRANSLATED).format(half=half)).read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    groups = []
+    for group in corpora_half(read_squad(squad), half):
+        document = group.corpus.documents[0]
+        questions = [
+            EvalQuestion(line["q"], tuple(line["gold"]), f"{document.doc_id}#p{line['paragraph']}")
+            for line in lines
+            if line["article"].replace("_", " ") == document.title
+        ]
+        if questions:
+            groups.append(EvalGroup(group.corpus, questions))
+    return groups
 
 
 def _seed_group(path: Path) -> EvalGroup:
@@ -219,18 +260,6 @@ def _with_threshold(model: Model, samples: Sequence[Sample]) -> Model:
     return Model(model.features, model.mean, model.scale, model.weights, model.bias, float(threshold) + 1e-6)
 
 
-def _foreign_threshold(meaning: Model, samples: Sequence[Sample], semantic: Model) -> Model:
-    """The lowest threshold refusing NEGATIVES_REFUSED of the fit questions the meaning model would judge."""
-    rule = RefusalRule(semantic, semantic, meaning)
-    negatives = sorted(
-        meaning.probability(s.signals)
-        for s in samples
-        if not s.answerable and s.signals is not None and rule.model_for(s.signals) is meaning
-    )
-    threshold = negatives[int(np.ceil(NEGATIVES_REFUSED * len(negatives))) - 1]
-    return Model(meaning.features, meaning.mean, meaning.scale, meaning.weights, meaning.bias, threshold + 1e-6)
-
-
 def _decide(rule: Callable[[Signals], bool], sample: Sample) -> bool:
     return sample.signals is not None and rule(sample.signals)
 
@@ -290,9 +319,11 @@ def _record(models: dict[str, Model], args: argparse.Namespace) -> dict[str, obj
             "positive": "answerable, and the right passage first",
             "threshold": f"lowest refusing {NEGATIVES_REFUSED} of each file's other-corpus questions",
             "lexical": "answers with the semantic stage off; semantic and meaning: with it on",
-            "meaning": f"features {list(MEANING)}; threshold: lowest refusing {NEGATIVES_REFUSED} of the "
-            f"negatives it judges in tests/data/{FOREIGN_FIT} and off_topic_fit.jsonl; judges questions in "
-            f"another language with unknown >= {MEANING_FROM_UNKNOWN}",
+            "meaning": f"features {list(MEANING)}, fitted on the questions in other languages of "
+            f"{Path(str(TRANSLATED).format(half=args.fit_on)).name} (each article also asked the next one's), "
+            f"tests/data/{FOREIGN_FIT} and off_topic_fit.jsonl; threshold: lowest refusing {NEGATIVES_REFUSED} "
+            f"of the translated other-article questions; judges questions in another language with unknown >= "
+            f"{MEANING_FROM_UNKNOWN}",
             "commit": commit,
             "date": dt.date.today().isoformat(),
         },

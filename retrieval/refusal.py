@@ -133,8 +133,9 @@ MEANING_FROM_UNKNOWN = 0.5
 class RefusalRule:
     """The lexical model without cosines; with them, the semantic one, or the meaning one when words tell nothing.
 
-    `meaning` weighs only how the best passage stands among all passages by cosine (spread, lead, agreement):
-    those are relative, so they hold across languages, where a question's cosines all run lower.
+    `meaning` weighs only the cosine signals (the best passage's cosine, and how it stands among all
+    passages: spread, lead, agreement), and is fitted on questions written in other languages than the
+    sources, where a question's cosines all run lower than an English one's.
     """
 
     lexical: Model

@@ -57,6 +57,15 @@ async def test_a_question_asked_in_russian_gets_the_verbatim_english_quote_in_a_
     assert f"{SEED_TITLE}, 3 декабря 2022\u202fг." in text
 
 
+async def test_the_cards_question_asked_in_russian_gets_its_quote_in_a_russian_frame(
+    emulator: TelegramEmulator, quotebot: Application
+) -> None:
+    emulator.send_text("Какие три требования выдвинул Путин?", language_code="ru")
+    text = (await emulator.wait_for("sendMessage")).result["text"]
+    assert CARD_ANSWER in text and "В источниках об этом ничего нет" not in text
+    assert f"{SEED_TITLE}, 3 декабря 2022\u202fг." in text and "(8 февраля 2022\u202fг.)" in text
+
+
 async def test_refusal_and_help_follow_the_language_and_unknown_languages_get_english(
     emulator: TelegramEmulator, quotebot: Application
 ) -> None:

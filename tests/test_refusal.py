@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from retrieval.engine import AnswerEngine, Refusal
 from tests.cli_runner import run_quotebot
-from tests.conftest import CARD_QUESTION, REPOSITORY
+from tests.conftest import CARD_ANSWER, CARD_QUESTION, REPOSITORY
 
 DATA = Path(__file__).parent / "data"
 # Written for these tests in five languages and never fitted on (the fit uses off_topic_fit.jsonl).
@@ -47,3 +49,29 @@ def test_an_answer_carries_the_rules_confidence_and_a_refusal_a_lower_one(engine
     assert answered.answered and answered.confidence is not None and refused.confidence is not None
     threshold = engine.refusal.model_for(refused.signals).threshold if refused.signals else 0.0
     assert refused.confidence < threshold <= answered.confidence <= 1.0
+
+
+# The card's question in four languages: no word of it is the sources', so the meaning model judges it.
+CARD_IN_OTHER_LANGUAGES = [
+    "Какие три требования выдвинул Путин?",
+    "Quelles étaient les trois exigences de Poutine ?",
+    "Was waren Putins drei Forderungen?",
+    "¿Cuáles fueron las tres exigencias de Putin?",
+]
+
+
+def test_the_cards_question_in_russian_is_answered_with_the_verbatim_quote() -> None:
+    # The meaning model fitted on English questions refused it (p 0.20): on a one-article corpus every
+    # passage stands close to the question, and it was never shown a question in another language.
+    run = run_quotebot("ask", "--json", "--top", "1", CARD_IN_OTHER_LANGUAGES[0], cwd=REPOSITORY)
+    [answer] = [json.loads(line) for line in run.stdout.splitlines()]
+    assert answer["answered"] is True
+    assert answer["results"][0]["passage_id"] == "000_f1d616dfc469d761#p9"
+    assert CARD_ANSWER in answer["results"][0]["quote"]
+
+
+@pytest.mark.parametrize("question", CARD_IN_OTHER_LANGUAGES[1:])
+def test_the_cards_question_in_other_languages_is_answered_by_meaning(engine: AnswerEngine, question: str) -> None:
+    answer = engine.answer(question)
+    assert answer.signals is not None and engine.refusal.model_for(answer.signals) is engine.refusal.meaning
+    assert answer.answered and CARD_ANSWER in answer.results[0].quote
