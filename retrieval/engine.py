@@ -184,7 +184,10 @@ class AnswerEngine:
                 Answer(question, results, Refusal.NOT_COVERED), concepts, query, on_topic, top, excluded, cosines
             )
         best_possible = self._bm25.best_possible(self._bm25_terms(concepts + topic))
-        signals = self._signals(question, ranked, scores, best_possible, on_topic, results[0], len(concepts), cosines)
+        # A follow-up's cosines are of the earlier topic's words and the question's together (`_cosines`):
+        # a question in another language only when the topic is in one too.
+        foreign = _foreign(question) and (not context or not context.topic or _foreign(context.topic))
+        signals = self._signals(ranked, scores, best_possible, on_topic, results[0], len(concepts), cosines, foreign)
         confidence = self.refusal.confidence(signals)
         confident = self.refusal.confident(signals)
         answer = Answer(question, results, None if confident else Refusal.NOT_COVERED, confidence, signals)
@@ -215,7 +218,6 @@ class AnswerEngine:
 
     def _signals(
         self,
-        question: str,
         ranked: Sequence[Ranked],
         bm25: dict[int, float],
         best_possible: float,
@@ -223,6 +225,7 @@ class AnswerEngine:
         best: Result,
         terms: int,
         cosines: np.ndarray | None,
+        foreign: bool,
     ) -> Signals:
         """What the refusal rule weighs: how much of the question the best passage holds, and how clearly it leads."""
         total = on_topic.total or 1.0
@@ -239,7 +242,7 @@ class AnswerEngine:
             unknown=sum(w for c, w in weighed if not any(map(self._used, c.forms))) / total,
             missing=max((w for k, (_, w) in enumerate(weighed) if k not in held), default=0.0) / total,
             terms=terms,
-            foreign=guess_language(question) not in (None, CORPUS_LANGUAGE),
+            foreign=foreign,
             **self._semantic_signals(best, cosines),
         )
 
@@ -411,6 +414,11 @@ class AnswerEngine:
             return Result(passage, quote, ranked.score, coverage, dates)
         cosine = float(cosines[ranked.index])
         return Result(passage, quote, ranked.score, coverage, dates, cosine, 1 + int((cosines > cosine).sum()))
+
+
+def _foreign(text: str) -> bool:
+    """The text looks written in another language than the sources."""
+    return guess_language(text) not in (None, CORPUS_LANGUAGE)
 
 
 def _neutral(word: str) -> float:

@@ -27,10 +27,11 @@ class Signals:
     reach for these terms; gap: how far the second candidate's final score falls below the first's (0: a
     tie, 1: no second); unknown: share of the question's weight in words no passage uses; missing: the
     heaviest single concept the best passage lacks, as a share; terms: how many content concepts the
-    question has; foreign: the question looks written in another language than the corpus's. cosine: the
-    best passage's cosine with the question; spread: how far that stands above the mean cosine of all
-    passages; lead: above the nearest other passage (negative when one is nearer); agreement: 1 / the
-    best passage's rank by cosine. These four are None when the semantic stage is off.
+    question has; foreign: the question looks written in another language than the corpus's (and so does
+    the conversation's earlier topic, when it is read with one). cosine: the best passage's cosine with
+    the question; spread: how far that stands above the mean cosine of all passages; lead: above the
+    nearest other passage (negative when one is nearer); agreement: 1 / the best passage's rank by
+    cosine. These four are None when the semantic stage is off.
     """
 
     coverage: float

@@ -103,6 +103,24 @@ def test_the_earlier_topic_never_makes_an_off_topic_follow_up_look_answered(
     assert not second.answer.answered
 
 
+@pytest.mark.parametrize(
+    "first",
+    ["What did the French president eat in Washington?", CARD_QUESTION],
+)
+def test_an_english_topic_never_makes_an_off_topic_question_in_another_language_look_answered(
+    engine: AnswerEngine, first: str
+) -> None:
+    # Its cosines are of the English topic's words and the question's together: the meaning model, fitted
+    # on questions in other languages asked alone, answered "Qui a gagné…" after an English question.
+    *_, second = conversation(engine, first, "Qui a gagné le Tour de France en 2020 ?")
+    assert not second.answer.answered
+
+
+def test_a_conversation_in_russian_reads_a_follow_up_with_its_russian_topic(engine: AnswerEngine) -> None:
+    *_, second = conversation(engine, "Какие три требования выдвинул Путин?", "Когда он это сказал?")
+    assert second.used_context and second.answer.answered and "February 8" in second.answer.results[0].quote
+
+
 def test_what_else_gives_the_next_passage_and_never_one_already_shown(engine: AnswerEngine) -> None:
     readings = conversation(engine, "What did Macron tell TF1 and LCI?", "What else?", "What else?", "anything else?")
     shown = [r.answer.results[0].passage.passage_id for r in readings]
