@@ -24,7 +24,7 @@ from retrieval.parallel import parallel_imap
 from retrieval.passage_terms import PassageTermsCache
 from retrieval.passage_vectors import shared_store_directory
 from retrieval.question_dates import TimeFocus, question_focus
-from retrieval.quote import select_quote
+from retrieval.quote import QUOTE_MAX_CHARS, select_quote
 from retrieval.ranking_options import RankingOptions
 from retrieval.refusal import RefusalRule, Signals, shipped_rule
 from retrieval.rerank import Ranked, WeightedQuery, rerank, sentence_scores
@@ -178,7 +178,11 @@ class AnswerEngine:
             )
         if focus is not None:
             ranked = by_date(ranked, focus, self.corpus.passages, self.options)
-        results = [self._result(r, query, on_topic, cosines) for r in ranked[:top]]
+        # Only the first result is quoted by meaning when its words do not tell: that costs embedding sentences.
+        meaning = self._cosine_text(question, context) if cosines is not None and self.options.meaning_quotes else None
+        results = [
+            self._result(r, query, on_topic, cosines, meaning if n == 0 else None) for n, r in enumerate(ranked[:top])
+        ]
         if not results:
             return self._apply_lesson(
                 Answer(question, results, Refusal.NOT_COVERED), concepts, query, on_topic, top, excluded, cosines
@@ -197,8 +201,10 @@ class AnswerEngine:
         """The question's cosine with every passage (a follow-up's read with its topic); None without the stage."""
         if self.semantic is None:
             return None
-        text = f"{context.topic}: {question}" if context and context.topic else question
-        return self.semantic.cosines(text)
+        return self.semantic.cosines(self._cosine_text(question, context))
+
+    def _cosine_text(self, question: str, context: Context | None) -> str:
+        return f"{context.topic}: {question}" if context and context.topic else question
 
     def _nearest(
         self, cosines: np.ndarray, concepts: list[Concept], topic: list[Concept], known: set[int]
@@ -402,12 +408,26 @@ class AnswerEngine:
         return passage_numbers(self.corpus.passages)
 
     def _result(
-        self, ranked: Ranked, query: WeightedQuery, on_topic: WeightedQuery, cosines: np.ndarray | None
+        self,
+        ranked: Ranked,
+        query: WeightedQuery,
+        on_topic: WeightedQuery,
+        cosines: np.ndarray | None,
+        meaning: str | None = None,
     ) -> Result:
+        """The result for one ranked passage, its quote cut at the sentences holding the question's words.
+
+        With `meaning` (the text the question's cosines are of), a long passage none of whose sentences
+        holds a word of the question is quoted from the sentences nearest it by meaning instead: a question
+        in another language shares no word with them, and the first sentence alone would be quoted.
+        """
         passage = self.corpus.passages[ranked.index]
         terms = self._passages[ranked.index]
         spans = [(sentence.start, sentence.end) for sentence in terms.sentences]
-        quote = select_quote(passage.text, spans, sentence_scores(query, terms, passage.text, self._quote_options))
+        scores = sentence_scores(query, terms, passage.text, self._quote_options)
+        if meaning and self.semantic and len(passage.text) > QUOTE_MAX_CHARS and max(scores, default=0.0) <= 0:
+            scores = list(self.semantic.sentence_cosines(meaning, [passage.text[a:b] for a, b in spans]))
+        quote = select_quote(passage.text, spans, scores)
         coverage = on_topic.weight_in(terms.terms) / on_topic.total if on_topic.total else 0.0
         dates = tuple(resolve_dates(quote, passage.date))
         if cosines is None:

@@ -30,6 +30,8 @@ MODES = ("auto", "on", "off")
 EMBED_BEFORE_START = 200
 # Question vectors kept in memory, the most recently asked first (1.5 KB each).
 RECENT_QUESTIONS = 4096
+# Sentence vectors kept for quoting by meaning (retrieval/engine.py), the most recently used first.
+RECENT_SENTENCES = 4096
 
 
 class SemanticError(Exception):
@@ -56,6 +58,7 @@ class SemanticStage:
         self._known_questions: dict[str, np.ndarray] = {}
         # Readers ask the same questions again and again (the card's, a channel's wave of one question).
         self._question_vector = lru_cache(maxsize=RECENT_QUESTIONS)(self._embed_question)
+        self._sentence_vector = lru_cache(maxsize=RECENT_SENTENCES)(self._embed_sentence)
 
     @property
     def ready(self) -> bool:
@@ -76,6 +79,21 @@ class SemanticStage:
             query = self._question_vector(question)
         scores: np.ndarray = vectors @ query
         return scores
+
+    def sentence_cosines(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """The question's cosine with each sentence, embedded as a passage now (a few tens of ms each) or
+        remembered from an earlier question."""
+        query = self._known_questions.get(question)
+        if query is None:
+            query = self._question_vector(question)
+        vectors = np.array([self._sentence_vector(sentence) for sentence in sentences], dtype=np.float32)
+        scores: np.ndarray = vectors.reshape(len(sentences), -1) @ query
+        return scores
+
+    def _embed_sentence(self, sentence: str) -> np.ndarray:
+        vector: np.ndarray = self.embedder.embed_passages([sentence])[0]
+        vector.flags.writeable = False
+        return vector
 
     def _embed_question(self, question: str) -> np.ndarray:
         vector: np.ndarray = self.embedder.embed_questions([question])[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corpus import Corpus
+from corpus import Corpus, load_corpus
 from retrieval import semantic_stage
 from retrieval.engine import AnswerEngine
 from retrieval.passage_vectors import VectorStore
@@ -81,6 +81,31 @@ def test_foreign_language_questions_find_their_passage_by_meaning(engine: Answer
         for answer in [without.answer(line["q"])]
     )
     assert found >= 2 * len(asked) // 3 > alone
+
+
+# A paragraph too long to quote whole (over 450 characters); the bridge is its fifth sentence.
+TOWN = (
+    "The town of Marlow grew up around a market on the north bank in the twelfth century. "
+    "Its abbey was dissolved in 1536 and most of its stones were carried off for new houses. "
+    "Wool and later paper made the merchants rich, and the guild hall still stands on the square. "
+    "A great fire in 1704 destroyed much of the old centre, which was rebuilt in brick. "
+    "The iron bridge over the river was built in 1889 by the engineer Gustave Lenoir. "
+    "Today the town is known for its rowing regatta, held every summer since 1855."
+)
+
+
+@pytest.mark.parametrize("question", ["Когда построили мост через реку?", "Коли збудували міст через річку?"])
+def test_a_long_passage_is_quoted_from_its_sentences_nearest_a_question_in_another_language(
+    tmp_path: Path, question: str
+) -> None:
+    # No word of the question is the passage's, so the quote used to be its first sentence alone.
+    (tmp_path / "town.txt").write_text(f"title: Marlow\n\n{TOWN}\n\nThe village has a school.\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    answer = AnswerEngine(corpus).answer(question)
+    assert answer.answered and "built in 1889" in answer.results[0].quote
+    assert answer.results[0].quote.removeprefix("… ") in TOWN
+    without = AnswerEngine(corpus, RankingOptions(meaning_quotes=False)).answer(question)
+    assert "1889" not in without.results[0].quote
 
 
 def test_quotebot_semantic_off_is_bm25_and_the_second_stage_alone(
