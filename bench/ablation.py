@@ -34,6 +34,7 @@ CONFIGURATIONS = [
     ("- typo tolerance", replace(SHIPPED, typos=False)),
     ("- number words", replace(SHIPPED, numbers=False)),
     ("- synonyms", replace(SHIPPED, synonyms=False)),
+    ("- quotes by meaning", replace(SHIPPED, meaning_quotes=False)),
     ("- semantic stage", replace(SHIPPED, semantic=0)),
     ("BM25 + semantic stage", replace(BM25_ONLY, semantic=SHIPPED.semantic)),
     ("BM25 alone", BM25_ONLY),
