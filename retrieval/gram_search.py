@@ -47,22 +47,19 @@ def best_sentence_weights(grams: Mapping[str, float], passages: Sequence[Passage
     found = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
     at = np.flatnonzero(ordered[found] == keys)
     starts, owners = _sentence_starts(passages)
-    sentence = np.searchsorted(starts, at, side="right") - 1
-    gram = order[found[at]]
-    # Each gram once per sentence, whatever its count there; sorted by sentence.
-    pairs = np.unique(sentence * len(wanted) + gram)
-    sentence, gram = pairs // len(wanted), pairs % len(wanted)
-    weights = np.fromiter(grams.values(), dtype=np.float64, count=len(wanted))[gram]
-    rough = np.bincount(sentence, weights=weights, minlength=len(starts))
-    first = np.searchsorted(owners, np.arange(len(passages)))
-    best_rough = np.maximum.reduceat(rough, first)
+    # Which sentence holds which gram, however often.
+    held = np.zeros((len(starts), len(wanted)), dtype=bool)
+    held[np.searchsorted(starts, at, side="right") - 1, order[found[at]]] = True
+    weights = np.fromiter(grams.values(), dtype=np.float64, count=len(wanted))
+    rough = held @ weights
+    best_rough = np.maximum.reduceat(rough, np.searchsorted(owners, np.arange(len(passages))))
     near = np.flatnonzero((rough > 0) & (rough >= best_rough[owners] * (1 - _NEAR)))
-    bounds = np.searchsorted(sentence, np.stack([near, near + 1])).tolist()
     listed = weights.tolist()
     best = [0.0] * len(passages)
-    for index, start, end in zip(near.tolist(), *bounds, strict=True):
+    for index in near.tolist():
         owner = int(owners[index])
-        best[owner] = max(best[owner], math.fsum(listed[start:end]))
+        exact = math.fsum([listed[gram] for gram in np.flatnonzero(held[index]).tolist()])
+        best[owner] = max(best[owner], exact)
     return best
 
 
