@@ -94,17 +94,19 @@ class WeightedQuery:
 
     def sentence_weight(self, sentence: SentenceTerms, family_share: float) -> float:
         """The weight of the concepts in a sentence, plus `family_share` of those only present as a word family."""
-        if sentence.terms.isdisjoint(self._every_term) and (
-            not family_share or sentence.families.isdisjoint(self._every_family)
-        ):
+        terms, families = sentence.terms, sentence.families
+        if terms.isdisjoint(self._every_term) and (not family_share or families.isdisjoint(self._every_family)):
             return 0.0
-        found = self.found_in(sentence.terms)
-        weight = sum(self.weights[index] for index in found)
+        found = self.found_in(terms)
+        weights = self.weights
+        weight = sum([weights[index] for index in found])
         if family_share:
             weight += family_share * sum(
-                self.weights[index]
-                for index, family in enumerate(self._families)
-                if index not in found and not family.isdisjoint(sentence.families)
+                [
+                    weights[index]
+                    for index, family in enumerate(self._families)
+                    if index not in found and not family.isdisjoint(families)
+                ]
             )
         return weight
 
@@ -167,12 +169,13 @@ def rerank(
 def sentence_scores(query: WeightedQuery, passage: PassageTerms, text: str, options: RankingOptions) -> list[float]:
     """Per sentence: the share of the question's weight it holds (word families in part), plus the cue bonus."""
     total = query.total or 1.0
-    scores = []
-    for sentence in passage.sentences:
-        score = options.sentence * query.sentence_weight(sentence, options.family) / total
-        if options.cue and query.cue is not None and query.cue.search(text, sentence.start, sentence.end):
-            score += options.cue
-        scores.append(score)
+    weight, family, share = query.sentence_weight, options.family, options.sentence
+    scores = [share * weight(sentence, family) / total for sentence in passage.sentences]
+    if options.cue and query.cue is not None:
+        search = query.cue.search
+        for number, sentence in enumerate(passage.sentences):
+            if search(text, sentence.start, sentence.end):
+                scores[number] += options.cue
     return scores
 
 
