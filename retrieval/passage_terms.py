@@ -66,17 +66,17 @@ def passage_terms(text: str, spans: Sequence[tuple[int, int]] | None = None) -> 
     for start, end in spans or sentence_spans(text) or [(0, len(text))]:
         sentence_words = words(text[start:end])
         sentence_tokens = terms_of_words(sentence_words)
-        tokens.extend(sentence_tokens)
+        tokens += sentence_tokens
         bigrams.update(itertools.pairwise(sentence_tokens))
-        joined = " ".join(sentence_words)
-        sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens), families(sentence_tokens), joined))
+        held = frozenset(sentence_tokens)
+        sentences.append(SentenceTerms(start, end, held, families(held), " ".join(sentence_words)))
     every = "\n".join(sentence.words for sentence in sentences)
     return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences), every)
 
 
 def families(terms: Iterable[str]) -> frozenset[str]:
     """The word families of `terms`: the first FAMILY_PREFIX letters of each term at least that long."""
-    return frozenset(term[:FAMILY_PREFIX] for term in terms if len(term) >= FAMILY_PREFIX)
+    return frozenset([term[:FAMILY_PREFIX] for term in terms if len(term) >= FAMILY_PREFIX])
 
 
 class PassageTermsCache:
