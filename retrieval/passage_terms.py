@@ -39,11 +39,10 @@ class SentenceTerms:
 
 @dataclass(frozen=True, slots=True)
 class PassageTerms:
-    """The passage's BM25 terms in order, as a set, as adjacent pairs, and per sentence; `words` holds every
+    """The passage's BM25 terms as a set, as adjacent pairs, and per sentence; `words` holds every
     sentence's words, a line each (no gram holds a line break, so a gram is in some sentence exactly when it
     is in `words`)."""
 
-    tokens: list[str]
     terms: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
     sentences: tuple[SentenceTerms, ...]
@@ -51,7 +50,7 @@ class PassageTerms:
 
     def size(self) -> int:
         """Roughly the bytes this holds beyond the term strings themselves, which are shared."""
-        containers: list[object] = [self.tokens, self.terms, self.bigrams, self.words]
+        containers: list[object] = [self.terms, self.bigrams, self.words]
         for sentence in self.sentences:
             containers += [sentence.terms, sentence.families, sentence.words]
         pairs = len(self.bigrams) * sys.getsizeof((None, None))
@@ -71,7 +70,7 @@ def passage_terms(text: str, spans: Sequence[tuple[int, int]] | None = None) -> 
         held = frozenset(sentence_tokens)
         sentences.append(SentenceTerms(start, end, held, families(held), " ".join(sentence_words)))
     every = "\n".join(sentence.words for sentence in sentences)
-    return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences), every)
+    return PassageTerms(frozenset(tokens), frozenset(bigrams), tuple(sentences), every)
 
 
 def families(terms: Iterable[str]) -> frozenset[str]:
