@@ -35,6 +35,7 @@ CONFIGURATIONS = [
     ("- number words", replace(SHIPPED, numbers=False)),
     ("- synonyms", replace(SHIPPED, synonyms=False)),
     ("- quotes by meaning", replace(SHIPPED, meaning_quotes=False)),
+    ("- BM25 halved", replace(SHIPPED, semantic_bm25=1.0)),
     ("- semantic stage", replace(SHIPPED, semantic=0)),
     ("BM25 + semantic stage", replace(BM25_ONLY, semantic=SHIPPED.semantic)),
     ("BM25 alone", BM25_ONLY),

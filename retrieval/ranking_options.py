@@ -44,6 +44,11 @@ class RankingOptions:
     # With the semantic stage, the first result of a long passage none of whose sentences holds a word of
     # the question (one asked in another language) is quoted from its sentences nearest the question.
     meaning_quotes: bool = True
+    # With the semantic stage, BM25's own score counts this share of itself in the final score (the bonuses,
+    # the cosine's included, keep their weights): BM25's term counts and the cosine both say "this passage is
+    # about the question's topic", and once the cosine says it, BM25 counted in full says it twice. Without
+    # the stage BM25 counts in full, as the other weights were tuned for.
+    semantic_bm25: float = 0.5
 
     @property
     def reranks(self) -> bool:

@@ -138,10 +138,12 @@ def rerank(
 
     The bonus: the best sentence's score (see sentence_scores), the share of the question's character
     grams in its best sentence for them, the weight share of question term pairs adjacent here too, and
-    with `cosines` (the semantic stage's) how far the passage's cosine falls below the best candidate's.
+    with `cosines` (the semantic stage's) how far the passage's cosine falls below the best candidate's;
+    BM25 itself then counts `options.semantic_bm25` of itself.
     """
     top = max((bm25_scores[i] for i in candidates), default=0.0)
     best_cosine = max(cosines.values(), default=0.0) if cosines else 0.0
+    own = options.semantic_bm25 if options.semantic and cosines else 1.0
     scale = float(top) if top > 0 else 1.0
     pairs = _adjacent_pairs(query)
     # Only the answer cue reads the passage's text (a saved corpus decodes it on every access).
@@ -161,7 +163,7 @@ def rerank(
             )
         if options.semantic and cosines:
             bonus += options.semantic * (cosines[i] - best_cosine) / COSINE_UNIT
-        ranked.append(Ranked(i, bm25_scores[i] + scale * bonus))
+        ranked.append(Ranked(i, own * bm25_scores[i] + scale * bonus))
     ranked.sort(key=lambda r: (-r.score, r.index))
     return ranked
 
