@@ -103,6 +103,23 @@ def test_the_earlier_topic_never_makes_an_off_topic_follow_up_look_answered(
     assert not second.answer.answered
 
 
+@pytest.mark.parametrize(
+    ("first", "question", "quoted"),
+    [
+        ("What did Russia give Ukraine in 1994?", "What weapons did Ukraine surrender for it?", "nuclear arms"),
+        (CARD_QUESTION, "Which NATO limit did he want restored?", "1997 levels"),
+    ],
+)
+def test_a_follow_up_worded_unlike_the_sources_is_answered_when_it_also_names_what_they_cover(
+    engine: AnswerEngine, first: str, question: str, quoted: str
+) -> None:
+    # "surrender" and "restored" are in no passage, but "Ukraine" and "NATO" are: a paraphrase, not another subject.
+    assert not engine.answer(question).answered
+    *_, second = conversation(engine, first, question)
+    assert second.used_context and second.answer.answered
+    assert quoted in second.answer.results[0].quote
+
+
 def test_what_else_gives_the_next_passage_and_never_one_already_shown(engine: AnswerEngine) -> None:
     readings = conversation(engine, "What did Macron tell TF1 and LCI?", "What else?", "What else?", "anything else?")
     shown = [r.answer.results[0].passage.passage_id for r in readings]
