@@ -143,6 +143,24 @@ async def logged_questions(data_dir: Path, environment: dict[str, str]) -> Count
         await log.close()
 
 
+def answered_to_the_end(emulator: TelegramEmulator, asked: Asked, restarted: BotProcess) -> Counter[tuple[int, int]]:
+    """Wait until the restarted bot has answered every question asked, then stop it; the replies per question.
+
+    A last /sources, answered after everything else, shows the bot stops only once its queue is empty.
+    """
+    wait_until(
+        lambda: sum(replies(emulator).values()) >= len(asked),
+        PATIENCE,
+        "every question answered",
+        lambda: never_answered(emulator),
+        bot=restarted,
+    )
+    emulator.send_text("/sources", user_id=7)
+    emulator.wait_for_sync("sendMessage", lambda call: call.ok and call.result["chat"]["id"] == 7, timeout=60)
+    restarted.terminate()
+    return replies(emulator)
+
+
 async def test_a_sigkill_under_load_loses_no_question_and_repeats_none(
     emulator: TelegramEmulator, tmp_path: Path, backend: Backend
 ) -> None:
@@ -160,19 +178,7 @@ async def test_a_sigkill_under_load_loses_no_question_and_repeats_none(
     # The restarted bot's first getUpdates gets a flood limit: when an injected fault drew one there, the bot
     # used to stop once its replay's grace was up ("724 fetched, 722 answered" after 600 s, now and then).
     emulator.fail_next("getUpdates", status=429)
-    restarted = BotProcess(emulator, data_dir, log, **environment)
-    wait_until(
-        lambda: sum(replies(emulator).values()) >= len(asked),
-        PATIENCE,
-        "every question answered",
-        lambda: never_answered(emulator),
-        bot=restarted,
-    )
-    emulator.send_text("/sources", user_id=7)
-    emulator.wait_for_sync("sendMessage", lambda call: call.ok and call.result["chat"]["id"] == 7, timeout=60)
-    restarted.terminate()
-
-    answers = replies(emulator)
+    answers = answered_to_the_end(emulator, asked, BotProcess(emulator, data_dir, log, **environment))
     logged = await logged_questions(data_dir, environment)
     print(
         f"\n{backend.name}: {len(asked)} asked; before the kill {fetched_before} fetched, {answered_before} answered, "
@@ -203,18 +209,7 @@ async def test_sigterm_with_a_backlog_stops_in_time_and_the_rest_is_answered_at_
     assert bot.process.returncode == 0
     assert "update(s) wait in" in bot.log(stopping)
 
-    restarted = BotProcess(emulator, data_dir, log)
-    wait_until(
-        lambda: sum(replies(emulator).values()) >= len(asked),
-        PATIENCE,
-        "every question answered",
-        lambda: never_answered(emulator),
-        bot=restarted,
-    )
-    emulator.send_text("/sources", user_id=7)
-    emulator.wait_for_sync("sendMessage", lambda call: call.ok and call.result["chat"]["id"] == 7, timeout=60)
-    restarted.terminate()
-    answers = replies(emulator)
+    answers = answered_to_the_end(emulator, asked, BotProcess(emulator, data_dir, log))
     assert set(answers) == set(asked) and set(answers.values()) == {1}
 
 
