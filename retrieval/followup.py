@@ -145,13 +145,16 @@ def answer_in_context(engine: AnswerEngine, question: str, previous: Previous | 
         return alone
     if cues.kind is FollowUp.NEW_TOPIC and standalone.answered:
         return alone
-    if not standalone.answered and cues.language == "en" and _names_only_the_unknown(engine, cues.search):
+    unknown_only = not standalone.answered and cues.language == "en" and _names_only_the_unknown(engine, cues.search)
+    if unknown_only and engine.semantic is None:
         return alone
     specific = _specific(own_topic)
     search = _without_framing(cues.search, cues.language) if cues.kind is FollowUp.MORE else cues.search
     asked = Asked(search, previous.topic, _favour(engine, cues.kind, previous, specific))
     exclude = previous.shown if cues.kind is FollowUp.MORE else frozenset()
     contextual = engine.answer(asked.text, top, context=Context(asked.topic, asked.favour, exclude))
+    if unknown_only and not _agree(engine, question, contextual):
+        return alone
     dragging = _dragging(engine, specific, standalone, contextual) if standalone.answered else frozenset()
     if dragging:
         retried = engine.answer(asked.text, top, context=Context(asked.topic, asked.favour, exclude | dragging))
@@ -300,10 +303,20 @@ def _names_only_the_unknown(engine: AnswerEngine, question: str) -> bool:
     words the English sources never do; the engine's own refusal rule judges it.) Refusing every question with
     one such word ("Where did it become angry at the widespread destruction of church property?") kept 63 of the
     370 SQuAD follow-ups of the odd articles from their context, though it put the right paragraph first for 58.
+    Even such a question is read with its topic when its meaning agrees (_agree).
     """
     if not any(zipf(word) < FRAME_ZIPF for word in engine.unknown_words(question)):
         return False
     return all(engine.unknown_words(word) for word in _specific(topic_words(question, "en")))
+
+
+def _agree(engine: AnswerEngine, question: str, contextual: Answer) -> bool:
+    """Whether the context's first passage is also the one nearest the question alone by meaning.
+
+    Two readings that agree: the topic found the passage by its words, the question's own meaning points at it
+    too ("Who was the husband?" after "Who did Emma marry?"). An off-topic follow-up's meaning points elsewhere.
+    """
+    return bool(contextual.results) and contextual.results[0].passage.passage_id == engine.nearest(question)
 
 
 def _specific(own: Sequence[str]) -> list[str]:

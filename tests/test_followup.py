@@ -120,6 +120,23 @@ def test_a_follow_up_worded_unlike_the_sources_is_answered_when_it_also_names_wh
     assert quoted in second.answer.results[0].quote
 
 
+@pytest.mark.parametrize(
+    ("first", "question", "quoted"),
+    [
+        ("Which region did Russia annex?", "Who objected?", "various countries declared the Russian involvement"),
+        ("What did Russia give Ukraine in 1994?", "What was the pact called?", "known as the Budapest Memorandum"),
+    ],
+)
+def test_a_follow_up_naming_only_unknown_words_is_read_with_its_topic_when_its_meaning_agrees(
+    engine: AnswerEngine, first: str, question: str, quoted: str
+) -> None:
+    # No passage says "objected" or "pact"; the passage the topic finds is also the nearest to the question alone.
+    assert not engine.answer(question).answered
+    *_, second = conversation(engine, first, question)
+    assert second.used_context and second.answer.answered
+    assert quoted in second.answer.results[0].quote
+
+
 def test_what_else_gives_the_next_passage_and_never_one_already_shown(engine: AnswerEngine) -> None:
     readings = conversation(engine, "What did Macron tell TF1 and LCI?", "What else?", "What else?", "anything else?")
     shown = [r.answer.results[0].passage.passage_id for r in readings]
