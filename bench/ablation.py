@@ -34,6 +34,7 @@ CONFIGURATIONS = [
     ("- typo tolerance", replace(SHIPPED, typos=False)),
     ("- number words", replace(SHIPPED, numbers=False)),
     ("- synonyms", replace(SHIPPED, synonyms=False)),
+    ("- BM25 halved", replace(SHIPPED, semantic_bm25=1.0)),
     ("- semantic stage", replace(SHIPPED, semantic=0)),
     ("BM25 + semantic stage", replace(BM25_ONLY, semantic=SHIPPED.semantic)),
     ("BM25 alone", BM25_ONLY),

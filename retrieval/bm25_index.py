@@ -309,9 +309,17 @@ class BM25Index:
         return known
 
     def _query_terms(self, query_tokens: Iterable[str]) -> list[int]:
-        """The known query terms' ids in query order, repeats kept."""
-        ids = self._vocabulary.indexes_of(list(query_tokens))
-        return [term_id for term_id in ids if term_id >= 0]
+        """The known query terms' ids in query order, repeats kept (those not remembered looked up at once)."""
+        tokens = list(query_tokens)
+        ids = [self._term_ids.get(term) for term in tokens]
+        missing = list(dict.fromkeys(term for term, term_id in zip(tokens, ids, strict=True) if term_id is None))
+        if missing:
+            found = dict(zip(missing, self._vocabulary.indexes_of(missing), strict=True))
+            if len(self._term_ids) + len(found) > TERM_MEMORY:
+                self._term_ids.clear()
+            self._term_ids.update(found)
+            ids = [found[term] if term_id is None else term_id for term, term_id in zip(tokens, ids, strict=True)]
+        return [term_id for term_id in ids if term_id is not None and term_id >= 0]
 
     # Weights, recomputed in rank-bm25's order: idf * (tf * (k1 + 1) / (tf + norm)).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property, partial
@@ -150,6 +150,7 @@ class AnswerEngine:
         topic = self._topic_concepts(context, concepts)
         if not concepts and not topic:
             return Answer(question, [], Refusal.NO_TERMS)
+        pending_cosines = self._cosines(question, context)
         query = WeightedQuery(
             concepts + topic,
             self._weights(concepts, topic, self.options.rarity),
@@ -159,7 +160,7 @@ class AnswerEngine:
         on_topic = WeightedQuery(concepts + topic, self._weights(concepts, topic, rarity=False), None)
         excluded = self._numbers_of(context.exclude) if context else set()
         scores = self._scores(concepts, topic, max(top, RERANK_DEPTH) + len(excluded))
-        cosines = self._cosines(question, context)
+        cosines = pending_cosines()
         if cosines is not None:
             scores |= self._nearest(cosines, concepts, topic, set(scores) | excluded)
         favour = {n: bonus for n, bonus in self._favoured(context) if n not in excluded}
@@ -190,10 +191,11 @@ class AnswerEngine:
         answer = Answer(question, results, None if confident else Refusal.NOT_COVERED, confidence, signals)
         return self._apply_lesson(answer, concepts, query, on_topic, top, excluded, cosines)
 
-    def _cosines(self, question: str, context: Context | None) -> np.ndarray | None:
-        """The question's cosine with every passage (a follow-up's read with its topic); None without the stage."""
+    def _cosines(self, question: str, context: Context | None) -> Callable[[], np.ndarray | None]:
+        """The question's cosine with every passage (a follow-up's read with its topic), computed while the
+        caller goes on until it calls the result; None without the stage."""
         if self.semantic is None:
-            return None
+            return lambda: None
         text = f"{context.topic}: {question}" if context and context.topic else question
         return self.semantic.cosines(text)
 
@@ -247,11 +249,13 @@ class AnswerEngine:
         """How near the best passage is to the question by meaning, and how it stands among all passages."""
         if cosines is None or best.cosine is None or best.cosine_rank is None or len(cosines) < 2:
             return {}  # a lone passage has nothing to stand out from: the lexical model decides
-        others = np.delete(cosines, self._passage_numbers[best.passage.passage_id])
+        number = self._passage_numbers[best.passage.passage_id]
+        # The nearest of the others, read from the two slices around it rather than from a copy of all but it.
+        nearest_other = max(cosines[:number].max(initial=-np.inf), cosines[number + 1 :].max(initial=-np.inf))
         return {
             "cosine": best.cosine,
             "spread": best.cosine - float(cosines.mean()),
-            "lead": best.cosine - float(others.max()) if len(others) else 1.0,
+            "lead": best.cosine - float(nearest_other),
             "agreement": 1 / best.cosine_rank,
         }
 

@@ -157,7 +157,7 @@ class QueryExpander:
             for slip in _one_slip_away(word, self._neighbours)
             if len(slip) >= _MIN_TYPO_LENGTH - 1 and slip.isalpha() and slip not in STOPWORDS
         )
-        counts = self._word_counts.counts_of(slips)
+        counts = self._word_counts.counts_of(slips, remember=False)
         used = [(count, slip) for slip, count in zip(slips, counts, strict=True) if count]
         # The most used; on equal counts the first in alphabetical order.
         return [max(used, key=lambda pair: pair[0])[1]] if used else []

@@ -39,11 +39,10 @@ class SentenceTerms:
 
 @dataclass(frozen=True, slots=True)
 class PassageTerms:
-    """The passage's BM25 terms in order, as a set, as adjacent pairs, and per sentence; `words` holds every
+    """The passage's BM25 terms as a set, as adjacent pairs, and per sentence; `words` holds every
     sentence's words, a line each (no gram holds a line break, so a gram is in some sentence exactly when it
     is in `words`)."""
 
-    tokens: list[str]
     terms: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
     sentences: tuple[SentenceTerms, ...]
@@ -51,7 +50,7 @@ class PassageTerms:
 
     def size(self) -> int:
         """Roughly the bytes this holds beyond the term strings themselves, which are shared."""
-        containers: list[object] = [self.tokens, self.terms, self.bigrams, self.words]
+        containers: list[object] = [self.terms, self.bigrams, self.words]
         for sentence in self.sentences:
             containers += [sentence.terms, sentence.families, sentence.words]
         pairs = len(self.bigrams) * sys.getsizeof((None, None))
@@ -66,17 +65,17 @@ def passage_terms(text: str, spans: Sequence[tuple[int, int]] | None = None) -> 
     for start, end in spans or sentence_spans(text) or [(0, len(text))]:
         sentence_words = words(text[start:end])
         sentence_tokens = terms_of_words(sentence_words)
-        tokens.extend(sentence_tokens)
+        tokens += sentence_tokens
         bigrams.update(itertools.pairwise(sentence_tokens))
-        joined = " ".join(sentence_words)
-        sentences.append(SentenceTerms(start, end, frozenset(sentence_tokens), families(sentence_tokens), joined))
+        held = frozenset(sentence_tokens)
+        sentences.append(SentenceTerms(start, end, held, families(held), " ".join(sentence_words)))
     every = "\n".join(sentence.words for sentence in sentences)
-    return PassageTerms(tokens, frozenset(tokens), frozenset(bigrams), tuple(sentences), every)
+    return PassageTerms(frozenset(tokens), frozenset(bigrams), tuple(sentences), every)
 
 
 def families(terms: Iterable[str]) -> frozenset[str]:
     """The word families of `terms`: the first FAMILY_PREFIX letters of each term at least that long."""
-    return frozenset(term[:FAMILY_PREFIX] for term in terms if len(term) >= FAMILY_PREFIX)
+    return frozenset([term[:FAMILY_PREFIX] for term in terms if len(term) >= FAMILY_PREFIX])
 
 
 class PassageTermsCache:

@@ -41,6 +41,11 @@ class RankingOptions:
     # of their sentence embeddings join BM25's candidates, and each candidate's cosine, as its distance
     # below the best candidate's in units of COSINE_UNIT, weighs this much in the second stage.
     semantic: float = 1.0
+    # With the semantic stage, BM25's own score counts this share of itself in the final score (the bonuses,
+    # the cosine's included, keep their weights): BM25's term counts and the cosine both say "this passage is
+    # about the question's topic", and once the cosine says it, BM25 counted in full says it twice. Without
+    # the stage BM25 counts in full, as the other weights were tuned for.
+    semantic_bm25: float = 0.5
 
     @property
     def reranks(self) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from retrieval.expansion import Concept
+from retrieval.gram_search import best_sentence_weights
 from retrieval.passage_terms import PassageTerms, SentenceTerms, families
 from retrieval.ranking_options import RankingOptions
 
@@ -69,11 +70,23 @@ class WeightedQuery:
         """
         if not self._gram_total:
             return 0.0
-        found = [(gram, weight) for gram, weight in self.grams.items() if gram in passage.words]
+        grams, every = self.grams, passage.words
+        found = [gram for gram in grams if gram in every]
         if not found:
             return 0.0
-        held = (math.fsum(weight for gram, weight in found if gram in s.words) for s in passage.sentences)
+        if len(passage.sentences) == 1:
+            return math.fsum([grams[gram] for gram in found]) / self._gram_total
+        held = [math.fsum([grams[gram] for gram in found if gram in s.words]) for s in passage.sentences]
         return max(held) / self._gram_total
+
+    def gram_shares(self, passages: Sequence[PassageTerms]) -> list[float]:
+        """`gram_share` of each passage, the candidates searched together (retrieval/gram_search.py)."""
+        if not self._gram_total:
+            return [0.0] * len(passages)
+        weights = best_sentence_weights(self.grams, passages)
+        if weights is None:
+            return [self.gram_share(passage) for passage in passages]
+        return [weight / self._gram_total for weight in weights]
 
     def weight_in(self, terms: frozenset[str]) -> float:
         """The weight of the concepts found in `terms`."""
@@ -81,17 +94,19 @@ class WeightedQuery:
 
     def sentence_weight(self, sentence: SentenceTerms, family_share: float) -> float:
         """The weight of the concepts in a sentence, plus `family_share` of those only present as a word family."""
-        if sentence.terms.isdisjoint(self._every_term) and (
-            not family_share or sentence.families.isdisjoint(self._every_family)
-        ):
+        terms, families = sentence.terms, sentence.families
+        if terms.isdisjoint(self._every_term) and (not family_share or families.isdisjoint(self._every_family)):
             return 0.0
-        found = self.found_in(sentence.terms)
-        weight = sum(self.weights[index] for index in found)
+        found = self.found_in(terms)
+        weights = self.weights
+        weight = sum([weights[index] for index in found])
         if family_share:
             weight += family_share * sum(
-                self.weights[index]
-                for index, family in enumerate(self._families)
-                if index not in found and not family.isdisjoint(sentence.families)
+                [
+                    weights[index]
+                    for index, family in enumerate(self._families)
+                    if index not in found and not family.isdisjoint(families)
+                ]
             )
         return weight
 
@@ -123,18 +138,23 @@ def rerank(
 
     The bonus: the best sentence's score (see sentence_scores), the share of the question's character
     grams in its best sentence for them, the weight share of question term pairs adjacent here too, and
-    with `cosines` (the semantic stage's) how far the passage's cosine falls below the best candidate's.
+    with `cosines` (the semantic stage's) how far the passage's cosine falls below the best candidate's;
+    BM25 itself then counts `options.semantic_bm25` of itself.
     """
     top = max((bm25_scores[i] for i in candidates), default=0.0)
     best_cosine = max(cosines.values(), default=0.0) if cosines else 0.0
+    own = options.semantic_bm25 if options.semantic and cosines else 1.0
     scale = float(top) if top > 0 else 1.0
     pairs = _adjacent_pairs(query)
+    # Only the answer cue reads the passage's text (a saved corpus decodes it on every access).
+    cued = bool(options.cue and query.cue is not None)
+    candidate_terms = [passages[i] for i in candidates]
+    gram_shares = query.gram_shares(candidate_terms) if options.grams else []
     ranked = []
-    for i in candidates:
-        terms = passages[i]
-        bonus = max(sentence_scores(query, terms, texts[i], options))
+    for number, (i, terms) in enumerate(zip(candidates, candidate_terms, strict=True)):
+        bonus = max(sentence_scores(query, terms, texts[i] if cued else "", options))
         if options.grams:
-            bonus += options.grams * query.gram_share(terms)
+            bonus += options.grams * gram_shares[number]
         if options.phrase:
             bonus += (
                 options.phrase
@@ -143,7 +163,7 @@ def rerank(
             )
         if options.semantic and cosines:
             bonus += options.semantic * (cosines[i] - best_cosine) / COSINE_UNIT
-        ranked.append(Ranked(i, bm25_scores[i] + scale * bonus))
+        ranked.append(Ranked(i, own * bm25_scores[i] + scale * bonus))
     ranked.sort(key=lambda r: (-r.score, r.index))
     return ranked
 
@@ -151,12 +171,13 @@ def rerank(
 def sentence_scores(query: WeightedQuery, passage: PassageTerms, text: str, options: RankingOptions) -> list[float]:
     """Per sentence: the share of the question's weight it holds (word families in part), plus the cue bonus."""
     total = query.total or 1.0
-    scores = []
-    for sentence in passage.sentences:
-        score = options.sentence * query.sentence_weight(sentence, options.family) / total
-        if options.cue and query.cue is not None and query.cue.search(text, sentence.start, sentence.end):
-            score += options.cue
-        scores.append(score)
+    weight, family, share = query.sentence_weight, options.family, options.sentence
+    scores = [share * weight(sentence, family) / total for sentence in passage.sentences]
+    if options.cue and query.cue is not None:
+        search = query.cue.search
+        for number, sentence in enumerate(passage.sentences):
+            if search(text, sentence.start, sentence.end):
+                scores[number] += options.cue
     return scores
 
 

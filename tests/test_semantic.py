@@ -95,3 +95,11 @@ def test_an_unknown_quotebot_semantic_is_a_one_line_error() -> None:
     run = run_quotebot("ask", "asdf", env={"QUOTEBOT_SEMANTIC": "maybe"})
     assert run.returncode == 1
     assert run.stderr.strip() == "quotebot: error: QUOTEBOT_SEMANTIC must be one of auto, on, off, not 'maybe'"
+
+
+def test_with_the_cosine_in_bm25_counts_half_and_a_reworded_question_finds_its_passage(engine: AnswerEngine) -> None:
+    question = "What did the Elysee chief say must be readied in Europe's relations with Moscow?"
+    answer = "prepare its security architecture with Moscow"
+    in_full = AnswerEngine(engine.corpus, RankingOptions(semantic_bm25=1.0))
+    assert answer in engine.answer(question).results[0].quote
+    assert answer not in in_full.answer(question).results[0].passage.text
