@@ -361,7 +361,7 @@ class AnswerEngine:
 
     def nearest(self, question: str) -> str | None:
         """The passage nearest `question` by meaning; None without the semantic stage (or while it embeds)."""
-        cosines = self._cosines(question, None)
+        cosines = self._cosines(question, None)()
         if cosines is None or not len(cosines):
             return None
         return self.corpus.passages[int(np.argmax(cosines))].passage_id
