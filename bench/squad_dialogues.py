@@ -1,6 +1,6 @@
 """Follow-up questions made from SQuAD: two questions on one paragraph, the second as a reader would follow up.
 
-    .venv/bin/python bench/squad_dialogues.py [--squad ../shared/eval/squad-v1.1-dev-even.json] [--show N]
+    .venv/bin/python bench/squad_dialogues.py [--squad ../shared/eval/squad-v1.1-dev-even.json] [--show N] [--ellipses]
 
 For each paragraph, the first pair of its questions whose second names an entity the first names too (a run
 of capitalised words, "Super Bowl 50", "the Normans") and asks for a different answer becomes a dialogue.
@@ -9,14 +9,23 @@ in?"), one in three drop it with its preposition ("What venue did take place in?
 only happens after "of/in/for/by/at/on/from" or a leading possessive: "What is the capital?").
 Nothing is written to disk: SQuAD-derived data never goes into the repository.
 
-Prints, in one run, for the even-numbered articles (tuning) and the odd-numbered ones (held out): first-turn
-top-1, follow-up top-1 answered in the conversation, and the same follow-ups answered without context; then
-the CPU time of a follow-up answered alone and in its conversation.
+With --ellipses the follow-ups are instead the short ones readers type ("And when?", "And how many
+touchdowns?"): a pair of questions on one paragraph, in either order, whose second, after its question phrase
+(the question word, with the lower-case word after "how", "what", "which" or "whose"), says only what the first
+said (every content word's stem is in the first); the follow-up is "And" with that question phrase. Readers
+leave out exactly what was just said; a bare "what" or "which", a phrase the first question opens with too
+("And who?" after "Who ...?" asks it again), or one with nothing left out, is no ellipsis.
+
+Prints, in one run, for the even-numbered articles and the odd-numbered ones (the follow-up rules were first
+tuned on the even ones, then on the odd ones with the even held out): first-turn top-1, follow-up top-1
+answered in the conversation, and the same follow-ups answered without context; then the CPU time of a
+follow-up answered alone and in its conversation.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import time
 import zlib
@@ -28,7 +37,7 @@ from retrieval.engine import AnswerEngine
 from retrieval.eval_sets import EvalDialogue, EvalGroup, EvalQuestion, read_squad
 from retrieval.evaluation import RANK_DEPTH, evaluate
 from retrieval.followup import Previous, answer_in_context
-from retrieval.tokens import STOPWORDS
+from retrieval.tokens import STOPWORDS, normalize
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 _ENTITY = re.compile(
@@ -36,20 +45,24 @@ _ENTITY = re.compile(
 )
 _AUXILIARY = re.compile(r"\b(?:did|does|do|was|is|were|are|has|have|had|will|would|can|could) $")
 _DROP_AFTER = re.compile(r"\b(?:of|in|for|by|at|on|from) $")
+_WORD = re.compile(r"[\w'-]+")
+_QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
+# Question words whose phrase takes the next word along ("how tall", "what year", "which army").
+_HEADED = {"how", "what", "which", "whose"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", default=str(REPOSITORY.parent / "shared" / "eval" / "squad-v1.1-dev-even.json"))
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print the first N dialogues made")
+    parser.add_argument("--ellipses", action="store_true", help='short follow-ups ("And when?") instead')
     args = parser.parse_args()
-    groups = [
-        EvalGroup(g.corpus, [], dialogues(g.questions, g.corpus.documents[0].title)) for g in read_squad(args.squad)
-    ]
+    make = ellipsis_dialogues if args.ellipses else dialogues
+    groups = [EvalGroup(g.corpus, [], make(g.questions, g.corpus.documents[0].title)) for g in read_squad(args.squad)]
     made = [d for g in groups for d in g.dialogues]
     for dialogue in made[: args.show]:
         print(" → ".join(turn.text for turn in dialogue.turns))
-    for name, half in (("tuning half (even articles)", groups[0::2]), ("held-out half (odd articles)", groups[1::2])):
+    for name, half in (("even articles", groups[0::2]), ("odd articles", groups[1::2])):
         report = dialogue_report(evaluate(half))
         print(f"\n== {name}\n" + report.split("\nFollow-up misses")[0])
     print("\n== time per question, in process (CPU ms, mean over every dialogue)")
@@ -87,6 +100,48 @@ def dialogues(questions: Sequence[EvalQuestion], title: str) -> list[EvalDialogu
             first, second, follow_up = pair
             made.append(EvalDialogue((first, EvalQuestion(follow_up, second.gold, second.gold_passage)), "squad"))
     return made
+
+
+def ellipsis_dialogues(questions: Sequence[EvalQuestion], title: str = "") -> list[EvalDialogue]:
+    """One dialogue per paragraph with a pair of its questions the second of which shortens to an ellipsis."""
+    by_paragraph: dict[str | None, list[EvalQuestion]] = {}
+    for question in questions:
+        by_paragraph.setdefault(question.gold_passage, []).append(question)
+    made = []
+    for asked in by_paragraph.values():
+        for first, second in itertools.permutations(asked, 2):
+            follow_up = ellipsis_of(first.text, second.text)
+            if follow_up is not None and not set(second.gold or ()) & set(first.gold or ()):
+                asked_next = EvalQuestion(follow_up, second.gold, second.gold_passage)
+                made.append(EvalDialogue((first, asked_next), "ellipsis"))
+                break
+    return made
+
+
+def ellipsis_of(first: str, second: str) -> str | None:
+    """ "And <question phrase>?" when everything else `second` says is in `first`; else None.
+
+    "When was the Edict of Worms presented?" after "Who presented the Edict of Worms?" is "And when?";
+    "How many touchdowns did Newton have in 2015?" after "How many yards did Newton throw for in 2015?" is
+    "And how many touchdowns?".
+    """
+    tokens = _WORD.findall(second)
+    if not tokens or tokens[0].casefold() not in _QUESTION_WORDS:
+        return None
+    length = 1
+    if tokens[0].casefold() == "how" and len(tokens) > 1 and tokens[1].casefold() in ("many", "much"):
+        length = 2
+    head = tokens[length] if len(tokens) > length else ""
+    if tokens[0].casefold() in _HEADED and head.islower() and head not in STOPWORDS:
+        length += 1
+    phrase = [token.casefold() for token in tokens[:length]]
+    if (phrase[0] in ("what", "which") and length == 1) or _WORD.findall(first.casefold())[:length] == phrase:
+        return None
+    rest = [token for token in tokens[length:] if token.casefold() not in STOPWORDS]
+    said = {normalize(token) for token in _WORD.findall(first)}
+    if not rest or any(normalize(token) not in said for token in rest):
+        return None
+    return "And " + " ".join(phrase) + "?"
 
 
 def _first_pair(asked: Sequence[EvalQuestion], title: str) -> tuple[EvalQuestion, EvalQuestion, str] | None:

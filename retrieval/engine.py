@@ -368,6 +368,13 @@ class AnswerEngine:
         """The content words of `text` that no passage uses in any of their forms: the sources are not about them."""
         return [" ".join(c.forms[0].words) for c in self._expander.expand(text) if not any(map(self._used, c.forms))]
 
+    def nearest(self, question: str) -> str | None:
+        """The passage nearest `question` by meaning; None without the semantic stage (or while it embeds)."""
+        cosines = self._cosines(question, None)()
+        if cosines is None or not len(cosines):
+            return None
+        return self.corpus.passages[int(np.argmax(cosines))].passage_id
+
     def passage_number(self, passage_id: str) -> int | None:
         """The passage's position in `corpus.passages`, so callers can find its neighbours."""
         return self._passage_numbers.get(passage_id)
