@@ -299,7 +299,8 @@ def _names_only_the_unknown(engine: AnswerEngine, question: str) -> bool:
     An English question refused on its own that names only such things asks about something the sources do not
     cover; the earlier topic must not make it look answered. One that also names what they do use ("What group
     bought them after the Norman conquest?") is worded unlike its passage, and the topic may find it. Everyday
-    words ("say", "happen") frame a question rather than name its subject. (A question in another language uses
+    words ("say", "happen") frame a question rather than name its subject, and a number ("=1+1 capital of
+    Australia") names none: the sources' "one" is no sign they cover it. (A question in another language uses
     words the English sources never do; the engine's own refusal rule judges it.) Refusing every question with
     one such word ("Where did it become angry at the widespread destruction of church property?") kept 63 of the
     370 SQuAD follow-ups of the odd articles from their context, though it put the right paragraph first for 58.
@@ -307,7 +308,8 @@ def _names_only_the_unknown(engine: AnswerEngine, question: str) -> bool:
     """
     if not any(zipf(word) < FRAME_ZIPF for word in engine.unknown_words(question)):
         return False
-    return all(engine.unknown_words(word) for word in _specific(topic_words(question, "en")))
+    named = [word for word in _specific(topic_words(question, "en")) if words(word)[0].isalpha()]
+    return all(engine.unknown_words(word) for word in named)
 
 
 def _agree(engine: AnswerEngine, question: str, contextual: Answer) -> bool:

@@ -94,7 +94,12 @@ def test_a_question_standing_on_its_own_is_not_dragged_to_the_earlier_topic(engi
 
 @pytest.mark.parametrize(
     "question",
-    ["What is the capital of Australia?", "What did he say about the weather?", "What about gas pipelines?"],
+    [
+        "What is the capital of Australia?",
+        "What did he say about the weather?",
+        "What about gas pipelines?",
+        "=1+1 capital of Australia",
+    ],
 )
 def test_the_earlier_topic_never_makes_an_off_topic_follow_up_look_answered(
     engine: AnswerEngine, question: str
