@@ -35,13 +35,11 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from bot.ops.metrics import Metrics  # noqa: E402
-from bot.ops.settings import Settings  # noqa: E402
 from bot.querylog import LogSettings, QueryLog  # noqa: E402
 from bot.querylog.database_url import to_async_url  # noqa: E402
-from bot.telegram.app import build_application, serve_until_stopped  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402
 from retrieval.search_index import index_directory, load_or_build  # noqa: E402
+from tests.telegram_bot import bot_settings, running_quotebot  # noqa: E402
 from tests.telegram_emulator import TelegramEmulator  # noqa: E402
 
 QUESTIONS = [
@@ -81,18 +79,11 @@ async def quotebot(emulator: TelegramEmulator, data_dir: Path, corpus_root: Path
     engine = AnswerEngine(corpus, index=index)
     url = to_async_url(f"sqlite:///{data_dir / 'log.sqlite3'}")
     log = await QueryLog.start(LogSettings(data_dir=data_dir, database_url=url, retention_days=90, secret="bench"))
-    settings = Settings(
-        corpus=corpus_root, token=emulator.token, base_url=emulator.base_url, rate_limit_per_minute=10**6
-    )
-    stop = asyncio.Event()
-    application = build_application(settings, engine, log, Metrics())
-    task = asyncio.create_task(serve_until_stopped(application, stop, data_dir, check_alone=False))
-    await emulator.wait_for("setMyCommands", timeout=30)
+    settings = bot_settings(emulator, corpus=corpus_root, rate_limit_per_minute=10**6)
     try:
-        yield
+        async with running_quotebot(emulator, engine, log, settings, data_dir=data_dir):
+            yield
     finally:
-        stop.set()
-        await task
         await log.close()
 
 

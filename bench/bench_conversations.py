@@ -36,15 +36,13 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 import bot.telegram.app as telegram_app  # noqa: E402
-from bot.ops.metrics import Metrics  # noqa: E402
-from bot.ops.settings import Settings  # noqa: E402
 from bot.querylog import LogSettings, QueryLog  # noqa: E402
 from bot.querylog import conversations as stored  # noqa: E402
 from bot.querylog.database_url import to_async_url  # noqa: E402
-from bot.telegram.app import build_application, serve_until_stopped  # noqa: E402
 from bot.telegram.conversations import DATABASE_WAIT, ConversationStore  # noqa: E402
 from retrieval.engine import AnswerEngine  # noqa: E402
 from retrieval.search_index import load_or_build  # noqa: E402
+from tests.telegram_bot import bot_settings, running_quotebot  # noqa: E402
 from tests.telegram_emulator import TelegramEmulator  # noqa: E402
 
 DIALOGUE = [
@@ -93,21 +91,15 @@ async def quotebot(
     log = await QueryLog.start(
         LogSettings(data_dir=data_dir, database_url=to_async_url(url), retention_days=90, secret="bench")
     )
-    settings = Settings(
-        corpus=REPOSITORY / "seeds", token=emulator.token, base_url=emulator.base_url, rate_limit_per_minute=10**6
-    )
+    settings = bot_settings(emulator, rate_limit_per_minute=10**6)
+    # The store is chosen when the application is built, at the start of running_quotebot.
     store = ConversationStore if in_database else lambda pseudonyms, _database: ConversationStore(pseudonyms, None)
     telegram_app.ConversationStore = store  # type: ignore[misc,assignment]
-    application = build_application(settings, engine, log, Metrics())
-    telegram_app.ConversationStore = ConversationStore  # type: ignore[misc]
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve_until_stopped(application, stop, data_dir, check_alone=False))
-    await emulator.wait_for("setMyCommands", timeout=60)
     try:
-        yield
+        async with running_quotebot(emulator, engine, log, settings, data_dir=data_dir):
+            yield
     finally:
-        stop.set()
-        await task
+        telegram_app.ConversationStore = ConversationStore  # type: ignore[misc]
         await log.close()
 
 
