@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests.bot_process import wait_until
-from tests.telegram_emulator import TelegramEmulator
+from tests.telegram_emulator import DEFAULT_USER_ID, TelegramEmulator
 from tests.test_telegram_run import start_quotebot
 
 FORMATS = Path(__file__).parent / "data" / "formats"
@@ -20,19 +20,29 @@ PANDA_QUOTE = "Visitors will be able to see them from June"
 FERRY = "title: Ferry\ndate: 2023-03-06\n\nThe island ferry resumed service on Monday after the storm.\n"
 
 
-def answer(emulator: TelegramEmulator, question: str) -> str:
-    emulator.send_text(question)
-    return emulator.wait_for_sync("sendMessage", timeout=10).result["text"]
+def answer(emulator: TelegramEmulator, question: str, user_id: int = DEFAULT_USER_ID, timeout: float = 10) -> str:
+    """Ask as `user_id` and wait for the reply in that reader's chat."""
+    emulator.send_text(question, user_id=user_id)
+    return emulator.wait_for_sync(
+        "sendMessage", lambda call: call.ok and call.result["chat"]["id"] == user_id, timeout=timeout
+    ).result["text"]
 
 
-def answer_within(emulator: TelegramEmulator, question: str, wanted: bool, seconds: float = 15) -> str:
+def answer_within(
+    emulator: TelegramEmulator,
+    question: str,
+    wanted: bool,
+    seconds: float = 15,
+    user_id: int = DEFAULT_USER_ID,
+    timeout: float = 10,
+) -> str:
     """Ask until the answer holds (or, with wanted=False, lacks) the panda quote."""
     deadline = time.monotonic() + seconds
     while True:
-        text = answer(emulator, question)
+        text = answer(emulator, question, user_id, timeout)
         if (PANDA_QUOTE in text) == wanted or time.monotonic() > deadline:
             return text
-        time.sleep(0.5)
+        time.sleep(0.3)
 
 
 def test_a_file_added_while_running_is_quoted_and_a_deleted_one_is_gone(
@@ -89,19 +99,6 @@ def _filler(number: int) -> str:
     return f"title: Notice {number}\ndate: 2023-01-{number % 28 + 1:02d}\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def answer_for(emulator: TelegramEmulator, question: str, user_id: int, wanted: bool, seconds: float = 60) -> str:
-    """Ask as `user_id` until the reply holds (or, with wanted=False, lacks) the panda quote."""
-    deadline = time.monotonic() + seconds
-    while True:
-        emulator.send_text(question, user_id=user_id)
-        text = emulator.wait_for_sync(
-            "sendMessage", lambda call: call.ok and call.result["chat"]["id"] == user_id, timeout=30
-        ).result["text"]
-        if (PANDA_QUOTE in text) == wanted or time.monotonic() > deadline:
-            return text
-        time.sleep(0.3)
-
-
 def test_questions_asked_while_sources_come_and_go_are_each_answered_once(
     emulator: TelegramEmulator, tmp_path: Path
 ) -> None:
@@ -126,9 +123,13 @@ def test_questions_asked_while_sources_come_and_go_are_each_answered_once(
         emulator.wait_for_sync("setMyCommands", timeout=60)
         asking.start()
         shutil.copy(FORMATS / "zoo-pandas.html", folder)
-        assert PANDA_QUOTE in answer_for(emulator, PANDA_QUESTION, ASKER, wanted=True)
+        assert PANDA_QUOTE in answer_within(
+            emulator, PANDA_QUESTION, wanted=True, seconds=60, user_id=ASKER, timeout=30
+        )
         (folder / "zoo-pandas.html").unlink()
-        assert PANDA_QUOTE not in answer_for(emulator, PANDA_QUESTION, ASKER, wanted=False)
+        assert PANDA_QUOTE not in answer_within(
+            emulator, PANDA_QUESTION, wanted=False, seconds=60, user_id=ASKER, timeout=30
+        )
         stop.set()
         asking.join()
         wait_until(
