@@ -108,34 +108,39 @@ def test_the_earlier_topic_never_makes_an_off_topic_follow_up_look_answered(
     assert not second.answer.answered
 
 
-@pytest.mark.parametrize(
-    ("first", "question", "quoted"),
-    [
-        ("What did Russia give Ukraine in 1994?", "What weapons did Ukraine surrender for it?", "nuclear arms"),
-        (CARD_QUESTION, "Which NATO limit did he want restored?", "1997 levels"),
-    ],
-)
-def test_a_follow_up_worded_unlike_the_sources_is_answered_when_it_also_names_what_they_cover(
-    engine: AnswerEngine, first: str, question: str, quoted: str
-) -> None:
-    # "surrender" and "restored" are in no passage, but "Ukraine" and "NATO" are: a paraphrase, not another subject.
-    assert not engine.answer(question).answered
-    *_, second = conversation(engine, first, question)
-    assert second.used_context and second.answer.answered
-    assert quoted in second.answer.results[0].quote
+# "surrender" and "restored" are in no passage, but "Ukraine" and "NATO" are: a paraphrase, not another subject.
+NAMES_WHAT_THEY_COVER = "also names what the sources cover"
+# No passage says "objected" or "pact"; the passage the topic finds is also the nearest to the question alone.
+MEANING_AGREES = "names only unknown words, its meaning agrees"
 
 
 @pytest.mark.parametrize(
     ("first", "question", "quoted"),
     [
-        ("Which region did Russia annex?", "Who objected?", "various countries declared the Russian involvement"),
-        ("What did Russia give Ukraine in 1994?", "What was the pact called?", "known as the Budapest Memorandum"),
+        pytest.param(
+            "What did Russia give Ukraine in 1994?",
+            "What weapons did Ukraine surrender for it?",
+            "nuclear arms",
+            id=NAMES_WHAT_THEY_COVER,
+        ),
+        pytest.param(CARD_QUESTION, "Which NATO limit did he want restored?", "1997 levels", id=NAMES_WHAT_THEY_COVER),
+        pytest.param(
+            "Which region did Russia annex?",
+            "Who objected?",
+            "various countries declared the Russian involvement",
+            id=MEANING_AGREES,
+        ),
+        pytest.param(
+            "What did Russia give Ukraine in 1994?",
+            "What was the pact called?",
+            "known as the Budapest Memorandum",
+            id=MEANING_AGREES,
+        ),
     ],
 )
-def test_a_follow_up_naming_only_unknown_words_is_read_with_its_topic_when_its_meaning_agrees(
+def test_a_follow_up_refused_alone_is_answered_with_its_topic(
     engine: AnswerEngine, first: str, question: str, quoted: str
 ) -> None:
-    # No passage says "objected" or "pact"; the passage the topic finds is also the nearest to the question alone.
     assert not engine.answer(question).answered
     *_, second = conversation(engine, first, question)
     assert second.used_context and second.answer.answered
