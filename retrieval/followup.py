@@ -15,6 +15,9 @@ for rules 1 and 2 the passage quoted last is favoured a little too. The words of
 words of English, French, German, Spanish, Russian and Ukrainian (data/followup_cues.toml), used only when
 the question looks written in that language; a question in any other language gets rule 4 alone.
 
+An ellipsis that opens like a continuation names only its subject: when a word of it is one the sources never
+use ("And gas pipelines?"), they do not cover that subject, and it is answered as if asked alone.
+
 A question that stands on its own is a new topic: when it is answered without the context, the context may
 only move the answer to a passage holding the question's own words about as well (DRAG_MARGIN), so context
 never drags a question off a good standalone match.
@@ -72,11 +75,16 @@ class FollowUp(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Cues:
-    """What rules 1-3 say about a question, and the words to search for (marker words like "else" left out)."""
+    """What rules 1-3 say about a question, and the words to search for (marker words like "else" left out).
+
+    `subject_only`: an ellipsis opening like a continuation ("And gas pipelines?", "What about Macron?"), whose
+    words name only what the earlier question is now asked about.
+    """
 
     kind: FollowUp
     search: str
     language: str | None
+    subject_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +153,10 @@ def answer_in_context(engine: AnswerEngine, question: str, previous: Previous | 
         return alone
     if cues.kind is FollowUp.NEW_TOPIC and standalone.answered:
         return alone
+    if cues.subject_only and cues.language == "en" and _names_the_unknown(engine, cues.search):
+        # "And gas pipelines?": the sources never say "gas", so they do not cover that subject; the topic would
+        # find what they say of the rest ("ValleyWater … will spend 80 million euros on a pipeline").
+        return alone
     unknown_only = not standalone.answered and cues.language == "en" and _names_only_the_unknown(engine, cues.search)
     if unknown_only and engine.semantic is None:
         return alone
@@ -190,7 +202,9 @@ def follow_up_cues(question: str) -> Cues:
     if _points_back(typed, cue_words):
         return Cues(FollowUp.POINTING, question, language)
     opens = any(tuple(typed[: len(opener)]) == opener for opener in cue_words.openers)
-    if (opens and len(typed) <= 5) or (0 < len(typed) <= 2 and typed[0] in cue_words.question_words):
+    if opens and len(typed) <= 5:
+        return Cues(FollowUp.ELLIPSIS, question, language, subject_only=True)
+    if 0 < len(typed) <= 2 and typed[0] in cue_words.question_words:
         return Cues(FollowUp.ELLIPSIS, question, language)
     return Cues(FollowUp.NEW_TOPIC, question, language)
 
@@ -306,10 +320,18 @@ def _names_only_the_unknown(engine: AnswerEngine, question: str) -> bool:
     370 SQuAD follow-ups of the odd articles from their context, though it put the right paragraph first for 58.
     Even such a question is read with its topic when its meaning agrees (_agree).
     """
-    if not any(zipf(word) < FRAME_ZIPF for word in engine.unknown_words(question)):
+    if not _names_the_unknown(engine, question):
         return False
     named = [word for word in _specific(topic_words(question, "en")) if words(word)[0].isalpha()]
     return all(engine.unknown_words(word) for word in named)
+
+
+def _names_the_unknown(engine: AnswerEngine, question: str) -> bool:
+    """Whether the question names something no passage uses: an uncommon word ("weather", "gas") the sources lack.
+
+    Everyday words (Zipf FRAME_ZIPF or more: "say", "happen") frame a question rather than name its subject.
+    """
+    return any(zipf(word) < FRAME_ZIPF for word in engine.unknown_words(question))
 
 
 def _agree(engine: AnswerEngine, question: str, contextual: Answer) -> bool:

@@ -99,6 +99,10 @@ def test_a_question_standing_on_its_own_is_not_dragged_to_the_earlier_topic(engi
         "What did he say about the weather?",
         "What about gas pipelines?",
         "=1+1 capital of Australia",
+        # An ellipsis names only its subject: the sources say "missile" and "NATO", but never "hypersonic" or
+        # "submarines", and the topic would quote the demands for them.
+        "And hypersonic missiles?",
+        "What about NATO submarines?",
     ],
 )
 def test_the_earlier_topic_never_makes_an_off_topic_follow_up_look_answered(
