@@ -693,8 +693,8 @@ def _passage_term_counts(tokens: np.ndarray, passage_lengths: np.ndarray) -> lis
     """The (term, passage, count) triples of every passage, a run of passages holding about CHUNK tokens at
     a time, so that sorting never needs more memory than one run's keys.
 
-    Plain numpy, not scipy.sparse: importing scipy next to nltk makes nltk load scipy.stats, which alone
-    added over a second to every `quotebot` start.
+    Plain numpy, not scipy.sparse: nothing else in quotebot needs scipy, and importing it would add to every
+    `quotebot` start.
     """
     ends = np.cumsum(passage_lengths)
     parts = []
