@@ -117,8 +117,38 @@ class BM25Index:
             dtype=np.int32,
             count=int(passage_lengths.sum()),
         )
-        vocabulary, table_positions = StringTable.build(first_seen)
-        del first_seen
+        self._build(list(first_seen), tokens, passage_lengths, k1, b, epsilon)
+
+    @classmethod
+    def from_term_ids(
+        cls,
+        terms: Sequence[str],
+        tokens: np.ndarray,
+        passage_lengths: np.ndarray,
+        k1: float = 1.5,
+        b: float = 0.75,
+        epsilon: float = 0.25,
+    ) -> BM25Index:
+        """The index of passages already tokenised into ids, `tokens` one passage after another (int32, so
+        the caller's copy is reused and overwritten): term i is `terms[i]`, terms numbered in order of first
+        appearance, as the constructor numbers them. Lets tokenising run in other processes without sending
+        every passage's terms back as strings."""
+        if not len(passage_lengths):
+            raise ValueError("BM25Index needs at least one passage")
+        index = cls.__new__(cls)
+        index._build(terms, tokens, passage_lengths, k1, b, epsilon)
+        return index
+
+    def _build(
+        self,
+        terms: Sequence[str],
+        tokens: np.ndarray,
+        passage_lengths: np.ndarray,
+        k1: float,
+        b: float,
+        epsilon: float,
+    ) -> None:
+        vocabulary, table_positions = StringTable.build(terms)
         # Term ids are positions in the vocabulary's table.
         positions = table_positions.astype(np.int32)
         for start in range(0, len(tokens), CHUNK):

@@ -34,8 +34,21 @@ def passage_sentences(text: str) -> list[tuple[int, int]]:
     return sentence_spans(text) or [(0, len(text))]
 
 
-def corpus_arrays(corpus: Corpus, sentences: Sequence[Sequence[tuple[int, int]]]) -> dict[str, np.ndarray]:
-    """Every `corpus.*` array; `sentences[i]` are passage i's sentence spans (passage_sentences)."""
+class SentenceSpans(typing.NamedTuple):
+    """Every passage's sentences (passage_sentences): passage i's are `spans[counts[:i].sum():][:counts[i]]`."""
+
+    counts: np.ndarray
+    spans: np.ndarray
+
+    @classmethod
+    def of(cls, sentences: Sequence[Sequence[tuple[int, int]]]) -> SentenceSpans:
+        flat = [span for spans_of_passage in sentences for span in spans_of_passage]
+        counts = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+        return cls(counts, np.array(flat, dtype=np.int32).reshape(-1, 2))
+
+
+def corpus_arrays(corpus: Corpus, sentences: SentenceSpans) -> dict[str, np.ndarray]:
+    """Every `corpus.*` array; `sentences` holds each passage's sentence spans."""
     documents = corpus.documents
     position = {document.doc_id: i for i, document in enumerate(documents)}
     encoded = [document.text.encode("utf-8") for document in documents]
@@ -56,7 +69,6 @@ def corpus_arrays(corpus: Corpus, sentences: Sequence[Sequence[tuple[int, int]]]
         end = start + len(passage.text.encode("utf-8"))
         byte_offsets[i] = (text_starts[owner] + start, text_starts[owner] + end)
         cursor[owner] = (passage.end, end)
-    spans = [span for spans_of_passage in sentences for span in spans_of_passage]
     passage_ids = [p.passage_id for p in passages]
     ids = PackedStrings.build(passage_ids)
     return {
@@ -69,8 +81,8 @@ def corpus_arrays(corpus: Corpus, sentences: Sequence[Sequence[tuple[int, int]]]
         "corpus.passage_paragraph": np.fromiter((p.paragraph for p in passages), dtype=np.int64, count=len(passages)),
         "corpus.passage_chars": chars,
         "corpus.passage_bytes": byte_offsets,
-        "corpus.sentence_starts": np.concatenate(([0], np.cumsum([len(s) for s in sentences], dtype=np.int64))),
-        "corpus.sentences": np.array(spans, dtype=np.int32).reshape(-1, 2),
+        "corpus.sentence_starts": np.concatenate(([0], np.cumsum(sentences.counts, dtype=np.int64))),
+        "corpus.sentences": sentences.spans,
     }
 
 
