@@ -43,7 +43,7 @@ from corpus.manifest import CorpusManifest
 from retrieval.array_store import IndexFileError, open_arrays, read_meta, write_arrays
 from retrieval.bm25_index import FORMAT_VERSION as BM25_FORMAT_VERSION
 from retrieval.bm25_index import BM25Index
-from retrieval.gram_counts import passage_gram_counts
+from retrieval.gram_counts import GramCounts, GramTally, passage_gram_counts
 from retrieval.parallel import PARALLEL_FROM, parallel_imap
 from retrieval.progress import Progress
 from retrieval.saved_corpus import SentenceSpans, corpus_arrays, passage_sentences, passage_texts, saved_corpus
@@ -109,13 +109,13 @@ def _build(
     word_counts: Counter[str] = Counter()
     sentence_counts: list[np.ndarray] = []
     spans: list[np.ndarray] = []
-    gram_counts: Counter[str] = Counter()
+    grams = GramTally()
     for part in parallel_imap(partial(_tokenise, texts, sentences), parts):
         ids = np.fromiter(map(first_seen.__getitem__, part.terms), dtype=np.int32, count=len(part.terms))
         tokens.append(ids[part.tokens])
         lengths.append(part.lengths)
         word_counts.update(part.word_counts)
-        gram_counts.update(part.gram_counts)
+        grams.add(part.gram_counts)
         sentence_counts.append(part.sentence_counts)
         spans.append(part.sentences)
         progress.advance(len(part.lengths))
@@ -124,7 +124,7 @@ def _build(
     every_token = np.concatenate(tokens)
     del tokens
     bm25 = BM25Index.from_term_ids(list(first_seen), every_token, np.concatenate(lengths), k1=K1, b=B, epsilon=EPSILON)
-    index = SearchIndex(bm25, CountTable.build(word_counts), CountTable.build(gram_counts))
+    index = SearchIndex(bm25, CountTable.build(word_counts), CountTable.build(grams.counts()))
     return index, SentenceSpans(np.concatenate(sentence_counts), np.concatenate(spans))
 
 
@@ -136,7 +136,7 @@ class _TokenisedPart(NamedTuple):
     tokens: np.ndarray
     lengths: np.ndarray
     word_counts: Counter[str]
-    gram_counts: Counter[str]
+    gram_counts: GramCounts
     sentence_counts: np.ndarray
     sentences: np.ndarray
 

@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.bm25_index import BM25Index
 from retrieval.char_grams import grams_of_words
-from retrieval.gram_counts import passage_gram_counts
+from retrieval.gram_counts import GramTally, passage_gram_counts
 from retrieval.saved_corpus import passage_sentences
 from retrieval.search_index import SearchIndex
 from retrieval.tokens import STOPWORDS, tokenize, words
@@ -58,5 +58,11 @@ def test_index_built_in_parts_equals_each_passage_tokenised_alone(size: int) -> 
 
 
 def test_gram_counts_count_each_gram_once_per_passage_and_never_across_sentences() -> None:
-    counts = passage_gram_counts([["ship ship"], ["ship", "port"], ["shi", "p po"], []])
-    assert counts == {"ship": 2, "hip ": 1, "ip s": 1, "p sh": 1, " shi": 1, "port": 1, "p po": 1}
+    tally = GramTally()
+    tally.add(passage_gram_counts([["ship ship"], ["ship", "port"], ["shi", "p po"], []]))
+    tally.add(passage_gram_counts([["p po", "😀 ship"], ["a😀 b"]]))
+    counts = tally.counts()
+    assert counts == {
+        **{"ship": 3, "hip ": 1, "ip s": 1, "p sh": 1, " shi": 2, "port": 1, "p po": 2},
+        **{"😀 sh": 1, "a😀 b": 1},
+    }
