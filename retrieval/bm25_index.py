@@ -123,20 +123,21 @@ class BM25Index:
     def from_term_ids(
         cls,
         terms: Sequence[str],
-        tokens: np.ndarray,
+        runs: list[np.ndarray],
         passage_lengths: np.ndarray,
         k1: float = 1.5,
         b: float = 0.75,
         epsilon: float = 0.25,
     ) -> BM25Index:
-        """The index of passages already tokenised into ids, `tokens` one passage after another (int32, so
-        the caller's copy is reused and overwritten): term i is `terms[i]`, terms numbered in order of first
-        appearance, as the constructor numbers them. Lets tokenising run in other processes without sending
-        every passage's terms back as strings."""
+        """The index of passages already tokenised into term ids: `runs` are int32 arrays of them, one passage
+        after another, emptied here so that only one copy is ever held; term i is `terms[i]`, terms numbered
+        in order of first appearance, as the constructor numbers them. Lets tokenising run in other
+        processes without sending every passage's terms back as strings."""
         if not len(passage_lengths):
             raise ValueError("BM25Index needs at least one passage")
         index = cls.__new__(cls)
-        index._build(terms, tokens, passage_lengths, k1, b, epsilon)
+        # Passed on, not kept in a variable here, so that `_build` can let go of it.
+        index._build(terms, _concatenated(runs), passage_lengths, k1, b, epsilon)
         return index
 
     def _build(
@@ -148,6 +149,7 @@ class BM25Index:
         b: float,
         epsilon: float,
     ) -> None:
+        """Every array from the passages' term ids (`tokens`, overwritten and then let go of)."""
         vocabulary, table_positions = StringTable.build(terms)
         # Term ids are positions in the vocabulary's table.
         positions = table_positions.astype(np.int32)
@@ -709,6 +711,13 @@ def _kth_largest(scores: np.ndarray, k: int) -> float:
             return threshold
         scores = above
     return float(np.partition(scores, len(scores) - k)[len(scores) - k])
+
+
+def _concatenated(runs: list[np.ndarray]) -> np.ndarray:
+    """The runs as one array; the list is emptied, so the array is the only copy."""
+    whole = np.concatenate(runs)
+    runs.clear()
+    return whole
 
 
 class _Part(NamedTuple):

@@ -51,8 +51,12 @@ def corpus_arrays(corpus: Corpus, sentences: SentenceSpans) -> dict[str, np.ndar
     """Every `corpus.*` array; `sentences` holds each passage's sentence spans."""
     documents = corpus.documents
     position = {document.doc_id: i for i, document in enumerate(documents)}
-    encoded = [document.text.encode("utf-8") for document in documents]
-    text_starts = np.concatenate(([0], np.cumsum([len(raw) for raw in encoded], dtype=np.int64)))
+    # Every text's UTF-8 written straight into one array: a list of the encoded texts and their join would
+    # hold two more copies of the corpus at once, the peak of a large build.
+    text_starts = np.concatenate(([0], np.cumsum([_utf8_length(d.text) for d in documents], dtype=np.int64)))
+    document_text = np.empty(int(text_starts[-1]), dtype=np.uint8)
+    for document, start, end in zip(documents, text_starts[:-1].tolist(), text_starts[1:].tolist(), strict=True):
+        document_text[start:end] = np.frombuffer(document.text.encode("utf-8"), dtype=np.uint8)
     passages = corpus.passages
     owners = np.fromiter((position[p.doc_id] for p in passages), dtype=np.int32, count=len(passages))
     chars = np.array([(p.start, p.end) for p in passages], dtype=np.int64).reshape(-1, 2)
@@ -72,7 +76,7 @@ def corpus_arrays(corpus: Corpus, sentences: SentenceSpans) -> dict[str, np.ndar
     passage_ids = [p.passage_id for p in passages]
     ids = PackedStrings.build(passage_ids)
     return {
-        "corpus.document_text": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        "corpus.document_text": document_text,
         "corpus.document_starts": text_starts,
         **PackedStrings.build(json.dumps(_record(d), ensure_ascii=False) for d in documents).arrays("corpus.records"),
         **ids.arrays("corpus.passage_ids"),
@@ -84,6 +88,10 @@ def corpus_arrays(corpus: Corpus, sentences: SentenceSpans) -> dict[str, np.ndar
         "corpus.sentence_starts": np.concatenate(([0], np.cumsum(sentences.counts, dtype=np.int64))),
         "corpus.sentences": sentences.spans,
     }
+
+
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def saved_corpus(root: Path, arrays: dict[str, np.ndarray], warnings: list[str]) -> Corpus:

@@ -77,9 +77,9 @@ class SearchIndex:
     gram_counts: CountTable
 
     @classmethod
-    def build(cls, texts: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]] | None = None) -> SearchIndex:
-        """The index of `texts`, whose sentences are found again unless given."""
-        return _build(texts, sentences)[0]
+    def build(cls, texts: Sequence[str]) -> SearchIndex:
+        """The index of the passages `texts`."""
+        return _build(texts)[0]
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {**self.bm25.arrays(), **self.word_counts.arrays("words"), **self.gram_counts.arrays("grams")}
@@ -94,11 +94,9 @@ class SearchIndex:
             raise IndexFileError(f"the saved word and gram counts do not fit together: {error}") from error
 
 
-def _build(
-    texts: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]] | None = None
-) -> tuple[SearchIndex, SentenceSpans]:
+def _build(texts: Sequence[str]) -> tuple[SearchIndex, SentenceSpans]:
     """Tokenise every passage once, a run of passages at a time on every core: stems feed BM25, words the
-    vocabulary, grams their counts; each passage's sentences (found there unless given) come back too."""
+    vocabulary, grams their counts; each passage's sentences, found there too, come back with them."""
     progress = Progress(len(texts), "indexing")
     size = min(MAX_PART, max(MIN_PART, -(-len(texts) // PARALLEL_FROM)))
     parts = [range(start, min(start + size, len(texts))) for start in range(0, len(texts), size)]
@@ -110,7 +108,7 @@ def _build(
     sentence_counts: list[np.ndarray] = []
     spans: list[np.ndarray] = []
     grams = GramTally()
-    for part in parallel_imap(partial(_tokenise, texts, sentences), parts):
+    for part in parallel_imap(partial(_tokenise, texts), parts):
         ids = np.fromiter(map(first_seen.__getitem__, part.terms), dtype=np.int32, count=len(part.terms))
         tokens.append(ids[part.tokens])
         lengths.append(part.lengths)
@@ -121,9 +119,7 @@ def _build(
         progress.advance(len(part.lengths))
     if not tokens:
         raise ValueError("an index needs at least one passage")
-    every_token = np.concatenate(tokens)
-    del tokens
-    bm25 = BM25Index.from_term_ids(list(first_seen), every_token, np.concatenate(lengths), k1=K1, b=B, epsilon=EPSILON)
+    bm25 = BM25Index.from_term_ids(list(first_seen), tokens, np.concatenate(lengths), k1=K1, b=B, epsilon=EPSILON)
     index = SearchIndex(bm25, CountTable.build(word_counts), CountTable.build(grams.counts()))
     return index, SentenceSpans(np.concatenate(sentence_counts), np.concatenate(spans))
 
@@ -141,9 +137,7 @@ class _TokenisedPart(NamedTuple):
     sentences: np.ndarray
 
 
-def _tokenise(
-    texts: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]] | None, part: range
-) -> _TokenisedPart:
+def _tokenise(texts: Sequence[str], part: range) -> _TokenisedPart:
     """The stems of each passage in `part` (terms numbered in order of first appearance), the counts of their
     content words, and in how many of them each gram occurs.
 
@@ -154,10 +148,10 @@ def _tokenise(
     numbers: list[int] = []
     word_lengths: list[int] = []
     passage_lines: list[list[str]] = []
-    found: list[Sequence[tuple[int, int]]] = []
+    found: list[list[tuple[int, int]]] = []
     for number in part:
         text = texts[number]
-        spans = (sentences[number] if sentences is not None else None) or passage_sentences(text)
+        spans = passage_sentences(text)
         found.append(spans)
         sentence_words = [words(text[start:end]) for start, end in spans]
         passage_words = list(chain.from_iterable(sentence_words)) if _words_split_at(text, spans) else words(text)

@@ -48,7 +48,7 @@ def _passage_grams(text: str) -> frozenset[str]:
 @pytest.mark.parametrize("size", [50, 40_000], ids=["one process", "every core"])
 def test_index_built_in_parts_equals_each_passage_tokenised_alone(size: int) -> None:
     texts = _corpus(size)
-    index = SearchIndex.build(texts, [passage_sentences(text) for text in texts])
+    index = SearchIndex.build(texts)
     reference = BM25Index([tokenize(text) for text in texts])
     assert index.bm25.arrays().keys() == reference.arrays().keys()
     for name, array in reference.arrays().items():
