@@ -18,8 +18,10 @@ leave out exactly what was just said; a bare "what" or "which", a phrase the fir
 
 Prints, in one run, for the even-numbered articles and the odd-numbered ones (the follow-up rules were first
 tuned on the even ones, then on the odd ones with the even held out): first-turn top-1, follow-up top-1
-answered in the conversation, and the same follow-ups answered without context; then the CPU time of a
-follow-up answered alone and in its conversation.
+answered in the conversation, and the same follow-ups answered without context; each twice, with every
+article its own corpus, and with the half's articles in one corpus, as a news bot holds many articles (a
+follow-up whose entity is dropped must then find its article too, not only its paragraph); then the CPU time
+of a follow-up answered alone and in its conversation.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cli.dialogue_report import dialogue_report
+from corpus.loader import Corpus
 from retrieval.engine import AnswerEngine
 from retrieval.eval_sets import EvalDialogue, EvalGroup, EvalQuestion, read_squad
 from retrieval.evaluation import RANK_DEPTH, evaluate
@@ -63,11 +66,26 @@ def main() -> None:
     for dialogue in made[: args.show]:
         print(" → ".join(turn.text for turn in dialogue.turns))
     for name, half in (("even articles", groups[0::2]), ("odd articles", groups[1::2])):
-        report = dialogue_report(evaluate(half))
-        print(f"\n== {name}\n" + report.split("\nFollow-up misses")[0])
+        for layout, asked in (("each its own corpus", half), ("in one corpus", [one_corpus(half)])):
+            report = dialogue_report(evaluate(asked))
+            print(f"\n== {name}, {layout}\n" + report.split("\nFollow-up misses")[0])
     print("\n== time per question, in process (CPU ms, mean over every dialogue)")
     alone, followed = timings(groups)
     print(f"a question on its own: {alone:.2f} ms; a follow-up read with its conversation: {followed:.2f} ms")
+
+
+def one_corpus(groups: Sequence[EvalGroup]) -> EvalGroup:
+    """The groups' articles as one corpus, asked every group's questions and dialogues (passage ids stay unique)."""
+    corpus = Corpus(
+        root=groups[0].corpus.root,
+        documents=[document for group in groups for document in group.corpus.documents],
+        passages=[passage for group in groups for passage in group.corpus.passages],
+    )
+    return EvalGroup(
+        corpus,
+        [question for group in groups for question in group.questions],
+        [dialogue for group in groups for dialogue in group.dialogues],
+    )
 
 
 def timings(groups: Sequence[EvalGroup]) -> tuple[float, float]:

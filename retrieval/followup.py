@@ -20,7 +20,9 @@ use ("And gas pipelines?"), they do not cover that subject, and it is answered a
 
 A question that stands on its own is a new topic: when it is answered without the context, the context may
 only move the answer to a passage holding the question's own words about as well (DRAG_MARGIN), so context
-never drags a question off a good standalone match.
+never drags a question off a good standalone match. A follow-up of rules 1 and 2 is answered alone too when
+its words and its meaning agree on a passage of the article being discussed that holds its words clearly
+better than the passage quoted last (_settled_alone).
 """
 
 from __future__ import annotations
@@ -157,6 +159,8 @@ def answer_in_context(engine: AnswerEngine, question: str, previous: Previous | 
         # "And gas pipelines?": the sources never say "gas", so they do not cover that subject; the topic would
         # find what they say of the rest ("ValleyWater … will spend 80 million euros on a pipeline").
         return alone
+    if cues.kind in (FollowUp.POINTING, FollowUp.ELLIPSIS) and _settled_alone(engine, own_topic, standalone, previous):
+        return replace(alone, kind=cues.kind, topic=_carried(own_topic, previous.topic))
     unknown_only = not standalone.answered and cues.language == "en" and _names_only_the_unknown(engine, cues.search)
     if unknown_only and engine.semantic is None:
         return alone
@@ -341,6 +345,26 @@ def _agree(engine: AnswerEngine, question: str, contextual: Answer) -> bool:
     too ("Who was the husband?" after "Who did Emma marry?"). An off-topic follow-up's meaning points elsewhere.
     """
     return bool(contextual.results) and contextual.results[0].passage.passage_id == engine.nearest(question)
+
+
+def _settled_alone(engine: AnswerEngine, own: Sequence[str], standalone: Answer, previous: Previous) -> bool:
+    """Whether the question alone, by its words and by its meaning, finds a passage of the article being discussed
+    that holds its words clearly better (DRAG_MARGIN) than the passage quoted last.
+
+    Two readings that agree need no topic: after "When did the Lakeside tram line open?", "Why was it built?"
+    finds "The city built the line because ..." both ways, while the topic's words, which are the words of the
+    passage quoted last, would pull it back to the opening. Another article's passage is no such agreement: "it"
+    points into the article being discussed. When the passage quoted last holds the question's words about as
+    well, it stays the likelier answer: a reader's next question is often about the same passage.
+    """
+    if not standalone.answered or not standalone.results or previous.quoted is None or not own:
+        return False
+    found = standalone.results[0].passage
+    number = engine.passage_number(previous.quoted)
+    if number is None or engine.corpus.passages[number].doc_id != found.doc_id:
+        return False
+    theirs, ours = engine.coverage(" ".join(own), [previous.quoted, found.passage_id])
+    return ours - theirs > DRAG_MARGIN and found.passage_id == engine.nearest(standalone.question)
 
 
 def _specific(own: Sequence[str]) -> list[str]:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from corpus import Corpus, load_corpus
 from retrieval.context import Context
 from retrieval.engine import AnswerEngine
 from retrieval.followup import FollowUp, Previous, Reading, answer_in_context, answer_more, follow_up_cues
 from tests.conftest import CARD_ANSWER, CARD_QUESTION
 
 DEMANDS = "000_f1d616dfc469d761#p9"
+ARTICLES = Path(__file__).parent / "data" / "dialogue_corpus"
+
+
+@pytest.fixture(scope="module")
+def articles() -> AnswerEngine:
+    """The seed and four short news articles: a follow-up must stay in its article, not only find a passage."""
+    corpus: Corpus = load_corpus(ARTICLES)
+    return AnswerEngine(corpus)
 
 
 def conversation(engine: AnswerEngine, *questions: str) -> list[Reading]:
@@ -192,3 +203,50 @@ def test_the_engine_never_returns_an_excluded_passage_and_raises_a_favoured_one(
     second = alone.results[1].passage.passage_id
     favoured = engine.answer(CARD_QUESTION, top=5, context=Context(favour={second: 10.0}))
     assert favoured.results[0].passage.passage_id == second
+
+
+@pytest.mark.parametrize(
+    ("first", "question", "quoted"),
+    [
+        ("When did the Lakeside tram line open?", "Why was it built?", "car traffic on the ring road"),
+        ("Who is the new head coach of Harbour City FC?", "Where did she play before?", "87 matches"),
+    ],
+)
+def test_a_follow_up_whose_words_and_meaning_agree_on_a_passage_of_the_article_is_not_pulled_back(
+    articles: AnswerEngine, first: str, question: str, quoted: str
+) -> None:
+    # The topic's words are the words of the article's opening, which answered the first question.
+    opening, second = conversation(articles, first, question)
+    assert second.answer.results[0].passage != opening.answer.results[0].passage
+    assert quoted in second.answer.results[0].quote
+
+
+def test_a_pointing_follow_up_stays_in_the_article_even_when_its_words_agree_on_another(
+    articles: AnswerEngine,
+) -> None:
+    # Alone, "When will it be ready?" finds a passage of the seed by words and by meaning alike.
+    first, second = conversation(
+        articles, "How low did the Brennmoor reservoir fall this week?", "When will it be ready?"
+    )
+    article = first.answer.results[0].passage.doc_id
+    assert articles.answer("When will it be ready?").results[0].passage.doc_id != article
+    assert second.answer.results[0].passage.doc_id == article
+
+
+def test_a_follow_up_stays_with_the_quoted_passage_when_it_holds_the_words_as_well(tmp_path: Path) -> None:
+    # Alone, "And incarnations?" finds the fans' passage by words and meaning; the quoted one holds the word too.
+    (tmp_path / "doctor.txt").write_text(
+        "title: The Doctor returns for a new series\ndate: 2023-05-01\n\n"
+        "The Doctor is a Time Lord, an alien who travels through time and space in a ship called the TARDIS.\n\n"
+        "A Time Lord can regenerate twelve times when badly hurt, so the Doctor may have thirteen incarnations in "
+        "all.\n\n"
+        "Each incarnation of the Doctor has been played by a different actor, and every new incarnation brings a new "
+        "costume and a new character.\n\n"
+        "Fans still argue about the incarnations, and about which incarnation was the best.\n\n"
+        "The new series starts in November and will have eight episodes.\n",
+        encoding="utf-8",
+    )
+    doctor = AnswerEngine(load_corpus(tmp_path))
+    assert "argue" in doctor.answer("And incarnations?").results[0].quote
+    *_, second = conversation(doctor, "How many times can a Time Lord regenerate?", "And incarnations?")
+    assert "thirteen incarnations" in second.answer.results[0].quote
