@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from nltk.stem.snowball import SnowballStemmer
+import Stemmer
 from rank_bm25 import BM25Okapi
 
 BASELINE_STOPWORDS = frozenset(
@@ -20,7 +20,7 @@ BASELINE_STOPWORDS = frozenset(
     "what when where why how did do does it its".split()
 )
 _WORD = re.compile(r"\w+")
-_STEMMER = SnowballStemmer("english")
+_STEMMER = Stemmer.Stemmer("english")
 
 
 def baseline_tokens(text: str) -> list[str]:
@@ -30,7 +30,7 @@ def baseline_tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    stemmed: str = _STEMMER.stem(word)
+    stemmed: str = _STEMMER.stemWord(word)
     return stemmed
 
 

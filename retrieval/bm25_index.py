@@ -117,8 +117,40 @@ class BM25Index:
             dtype=np.int32,
             count=int(passage_lengths.sum()),
         )
-        vocabulary, table_positions = StringTable.build(first_seen)
-        del first_seen
+        self._build(list(first_seen), tokens, passage_lengths, k1, b, epsilon)
+
+    @classmethod
+    def from_term_ids(
+        cls,
+        terms: Sequence[str],
+        runs: list[np.ndarray],
+        passage_lengths: np.ndarray,
+        k1: float = 1.5,
+        b: float = 0.75,
+        epsilon: float = 0.25,
+    ) -> BM25Index:
+        """The index of passages already tokenised into term ids: `runs` are int32 arrays of them, one passage
+        after another, emptied here so that only one copy is ever held; term i is `terms[i]`, terms numbered
+        in order of first appearance, as the constructor numbers them. Lets tokenising run in other
+        processes without sending every passage's terms back as strings."""
+        if not len(passage_lengths):
+            raise ValueError("BM25Index needs at least one passage")
+        index = cls.__new__(cls)
+        # Passed on, not kept in a variable here, so that `_build` can let go of it.
+        index._build(terms, _concatenated(runs), passage_lengths, k1, b, epsilon)
+        return index
+
+    def _build(
+        self,
+        terms: Sequence[str],
+        tokens: np.ndarray,
+        passage_lengths: np.ndarray,
+        k1: float,
+        b: float,
+        epsilon: float,
+    ) -> None:
+        """Every array from the passages' term ids (`tokens`, overwritten and then let go of)."""
+        vocabulary, table_positions = StringTable.build(terms)
         # Term ids are positions in the vocabulary's table.
         positions = table_positions.astype(np.int32)
         for start in range(0, len(tokens), CHUNK):
@@ -681,6 +713,13 @@ def _kth_largest(scores: np.ndarray, k: int) -> float:
     return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
+def _concatenated(runs: list[np.ndarray]) -> np.ndarray:
+    """The runs as one array; the list is emptied, so the array is the only copy."""
+    whole = np.concatenate(runs)
+    runs.clear()
+    return whole
+
+
 class _Part(NamedTuple):
     """How often each term occurs in each passage of a run of passages: sorted by term, then passage."""
 
@@ -693,8 +732,8 @@ def _passage_term_counts(tokens: np.ndarray, passage_lengths: np.ndarray) -> lis
     """The (term, passage, count) triples of every passage, a run of passages holding about CHUNK tokens at
     a time, so that sorting never needs more memory than one run's keys.
 
-    Plain numpy, not scipy.sparse: importing scipy next to nltk makes nltk load scipy.stats, which alone
-    added over a second to every `quotebot` start.
+    Plain numpy, not scipy.sparse: nothing else in quotebot needs scipy, and importing it would add to every
+    `quotebot` start.
     """
     ends = np.cumsum(passage_lengths)
     parts = []

@@ -34,12 +34,29 @@ def passage_sentences(text: str) -> list[tuple[int, int]]:
     return sentence_spans(text) or [(0, len(text))]
 
 
-def corpus_arrays(corpus: Corpus, sentences: Sequence[Sequence[tuple[int, int]]]) -> dict[str, np.ndarray]:
-    """Every `corpus.*` array; `sentences[i]` are passage i's sentence spans (passage_sentences)."""
+class SentenceSpans(typing.NamedTuple):
+    """Every passage's sentences (passage_sentences): passage i's are `spans[counts[:i].sum():][:counts[i]]`."""
+
+    counts: np.ndarray
+    spans: np.ndarray
+
+    @classmethod
+    def of(cls, sentences: Sequence[Sequence[tuple[int, int]]]) -> SentenceSpans:
+        flat = [span for spans_of_passage in sentences for span in spans_of_passage]
+        counts = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+        return cls(counts, np.array(flat, dtype=np.int32).reshape(-1, 2))
+
+
+def corpus_arrays(corpus: Corpus, sentences: SentenceSpans) -> dict[str, np.ndarray]:
+    """Every `corpus.*` array; `sentences` holds each passage's sentence spans."""
     documents = corpus.documents
     position = {document.doc_id: i for i, document in enumerate(documents)}
-    encoded = [document.text.encode("utf-8") for document in documents]
-    text_starts = np.concatenate(([0], np.cumsum([len(raw) for raw in encoded], dtype=np.int64)))
+    # Every text's UTF-8 written straight into one array: a list of the encoded texts and their join would
+    # hold two more copies of the corpus at once, the peak of a large build.
+    text_starts = np.concatenate(([0], np.cumsum([_utf8_length(d.text) for d in documents], dtype=np.int64)))
+    document_text = np.empty(int(text_starts[-1]), dtype=np.uint8)
+    for document, start, end in zip(documents, text_starts[:-1].tolist(), text_starts[1:].tolist(), strict=True):
+        document_text[start:end] = np.frombuffer(document.text.encode("utf-8"), dtype=np.uint8)
     passages = corpus.passages
     owners = np.fromiter((position[p.doc_id] for p in passages), dtype=np.int32, count=len(passages))
     chars = np.array([(p.start, p.end) for p in passages], dtype=np.int64).reshape(-1, 2)
@@ -56,11 +73,10 @@ def corpus_arrays(corpus: Corpus, sentences: Sequence[Sequence[tuple[int, int]]]
         end = start + len(passage.text.encode("utf-8"))
         byte_offsets[i] = (text_starts[owner] + start, text_starts[owner] + end)
         cursor[owner] = (passage.end, end)
-    spans = [span for spans_of_passage in sentences for span in spans_of_passage]
     passage_ids = [p.passage_id for p in passages]
     ids = PackedStrings.build(passage_ids)
     return {
-        "corpus.document_text": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        "corpus.document_text": document_text,
         "corpus.document_starts": text_starts,
         **PackedStrings.build(json.dumps(_record(d), ensure_ascii=False) for d in documents).arrays("corpus.records"),
         **ids.arrays("corpus.passage_ids"),
@@ -69,9 +85,13 @@ def corpus_arrays(corpus: Corpus, sentences: Sequence[Sequence[tuple[int, int]]]
         "corpus.passage_paragraph": np.fromiter((p.paragraph for p in passages), dtype=np.int64, count=len(passages)),
         "corpus.passage_chars": chars,
         "corpus.passage_bytes": byte_offsets,
-        "corpus.sentence_starts": np.concatenate(([0], np.cumsum([len(s) for s in sentences], dtype=np.int64))),
-        "corpus.sentences": np.array(spans, dtype=np.int32).reshape(-1, 2),
+        "corpus.sentence_starts": np.concatenate(([0], np.cumsum(sentences.counts, dtype=np.int64))),
+        "corpus.sentences": sentences.spans,
     }
+
+
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def saved_corpus(root: Path, arrays: dict[str, np.ndarray], warnings: list[str]) -> Corpus:

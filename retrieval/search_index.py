@@ -27,13 +27,14 @@ import logging
 import os
 import shutil
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from importlib import resources
+from itertools import chain, count
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,10 +43,10 @@ from corpus.manifest import CorpusManifest
 from retrieval.array_store import IndexFileError, open_arrays, read_meta, write_arrays
 from retrieval.bm25_index import FORMAT_VERSION as BM25_FORMAT_VERSION
 from retrieval.bm25_index import BM25Index
-from retrieval.char_grams import passage_grams
-from retrieval.parallel import parallel_imap
+from retrieval.gram_counts import GramCounts, GramTally, passage_gram_counts
+from retrieval.parallel import PARALLEL_FROM, parallel_imap
 from retrieval.progress import Progress
-from retrieval.saved_corpus import corpus_arrays, passage_sentences, passage_texts, saved_corpus
+from retrieval.saved_corpus import SentenceSpans, corpus_arrays, passage_sentences, passage_texts, saved_corpus
 from retrieval.string_table import CountTable
 from retrieval.tokens import STOPWORDS, TOKENIZER_VERSION, stem, words
 
@@ -60,7 +61,11 @@ K1, B, EPSILON = 1.5, 0.75, 0.25
 _OLD_FORMAT_FILES = ("bm25.npz", "words.json")
 # Besides every module of `corpus`, the files of `retrieval` whose code or data decide what is saved: a
 # change to any of them makes saved builds stale.
-_CODE = ("tokens.py", "char_grams.py", "saved_corpus.py", "data/stopwords_en.txt")
+_CODE = ("tokens.py", "char_grams.py", "gram_counts.py", "saved_corpus.py", "data/stopwords_en.txt")
+# Passages tokenised by one task: enough tasks for the worker pool to start (so a corpus of more than
+# PARALLEL_FROM * MIN_PART passages is tokenised on every core), each large enough that sending its
+# counts back costs little beside tokenising it.
+MIN_PART, MAX_PART = 512, 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,21 +77,9 @@ class SearchIndex:
     gram_counts: CountTable
 
     @classmethod
-    def build(cls, texts: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]] | None = None) -> SearchIndex:
-        """Tokenise every passage once, a tenth of them at a time on every core: stems feed BM25, words the
-        vocabulary, grams their counts."""
-        progress = Progress(len(texts), "indexing")
-        parts = [range(start, min(start + progress.step, len(texts))) for start in range(0, len(texts), progress.step)]
-        tokenized: list[list[str]] = []
-        word_counts: Counter[str] = Counter()
-        gram_counts: Counter[str] = Counter()
-        for part_tokens, part_words, part_grams in parallel_imap(partial(_tokenise, texts, sentences), parts):
-            tokenized += part_tokens
-            word_counts.update(part_words)
-            gram_counts.update(part_grams)
-            progress.advance(len(part_tokens))
-        bm25 = BM25Index(tokenized, k1=K1, b=B, epsilon=EPSILON)
-        return cls(bm25, CountTable.build(word_counts), CountTable.build(gram_counts))
+    def build(cls, texts: Sequence[str]) -> SearchIndex:
+        """The index of the passages `texts`."""
+        return _build(texts)[0]
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {**self.bm25.arrays(), **self.word_counts.arrays("words"), **self.gram_counts.arrays("grams")}
@@ -101,19 +94,110 @@ class SearchIndex:
             raise IndexFileError(f"the saved word and gram counts do not fit together: {error}") from error
 
 
-def _tokenise(
-    texts: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]] | None, part: range
-) -> tuple[list[list[str]], Counter[str], Counter[str]]:
-    """The stems of each passage in `part`, and the counts of their content words and grams."""
-    tokenized: list[list[str]] = []
+def _build(texts: Sequence[str]) -> tuple[SearchIndex, SentenceSpans]:
+    """Tokenise every passage once, a run of passages at a time on every core: stems feed BM25, words the
+    vocabulary, grams their counts; each passage's sentences, found there too, come back with them."""
+    progress = Progress(len(texts), "indexing")
+    size = min(MAX_PART, max(MIN_PART, -(-len(texts) // PARALLEL_FROM)))
+    parts = [range(start, min(start + size, len(texts))) for start in range(0, len(texts), size)]
+    # Term ids in order of first appearance over the whole corpus, as BM25Index numbers them.
+    first_seen: defaultdict[str, int] = defaultdict(count().__next__)
+    tokens: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
     word_counts: Counter[str] = Counter()
-    gram_counts: Counter[str] = Counter()
+    sentence_counts: list[np.ndarray] = []
+    spans: list[np.ndarray] = []
+    grams = GramTally()
+    for part in parallel_imap(partial(_tokenise, texts), parts):
+        ids = np.fromiter(map(first_seen.__getitem__, part.terms), dtype=np.int32, count=len(part.terms))
+        tokens.append(ids[part.tokens])
+        lengths.append(part.lengths)
+        word_counts.update(part.word_counts)
+        grams.add(part.gram_counts)
+        sentence_counts.append(part.sentence_counts)
+        spans.append(part.sentences)
+        progress.advance(len(part.lengths))
+    if not tokens:
+        raise ValueError("an index needs at least one passage")
+    bm25 = BM25Index.from_term_ids(list(first_seen), tokens, np.concatenate(lengths), k1=K1, b=B, epsilon=EPSILON)
+    index = SearchIndex(bm25, CountTable.build(word_counts), CountTable.build(grams.counts()))
+    return index, SentenceSpans(np.concatenate(sentence_counts), np.concatenate(spans))
+
+
+class _TokenisedPart(NamedTuple):
+    """A run of passages tokenised: its stems as ids into its own `terms`, its word and gram counts, and
+    each passage's sentence spans (how many, then all of them one after another)."""
+
+    terms: list[str]
+    tokens: np.ndarray
+    lengths: np.ndarray
+    word_counts: Counter[str]
+    gram_counts: GramCounts
+    sentence_counts: np.ndarray
+    sentences: np.ndarray
+
+
+def _tokenise(texts: Sequence[str], part: range) -> _TokenisedPart:
+    """The stems of each passage in `part` (terms numbered in order of first appearance), the counts of their
+    content words, and in how many of them each gram occurs.
+
+    Each passage's words become numbers in one dictionary look-up each; stop words are dropped, words
+    counted and stemmed once per distinct word, for the whole run at once.
+    """
+    numbering = _Numbering()
+    numbers: list[int] = []
+    word_lengths: list[int] = []
+    passage_lines: list[list[str]] = []
+    found: list[list[tuple[int, int]]] = []
     for number in part:
-        content = [word for word in words(texts[number]) if word not in STOPWORDS]
-        word_counts.update(content)
-        gram_counts.update(passage_grams(texts[number], sentences[number] if sentences is not None else None))
-        tokenized.append([stem(word) for word in content])
-    return tokenized, word_counts, gram_counts
+        text = texts[number]
+        spans = passage_sentences(text)
+        found.append(spans)
+        sentence_words = [words(text[start:end]) for start, end in spans]
+        passage_words = list(chain.from_iterable(sentence_words)) if _words_split_at(text, spans) else words(text)
+        numbers += map(numbering.__getitem__, passage_words)
+        word_lengths.append(len(passage_words))
+        passage_lines.append([" ".join(sentence) for sentence in sentence_words])
+    vocabulary = list(numbering)
+    # Distinct words in order of first appearance, so their stems are too, as the passages' terms run.
+    terms: defaultdict[str, int] = defaultdict(count().__next__)
+    word_terms = np.array([-1 if word in STOPWORDS else terms[stem(word)] for word in vocabulary], dtype=np.int32)
+    word_numbers = np.array(numbers, dtype=np.int32)
+    content = word_terms[word_numbers] >= 0
+    passage_of_word = np.repeat(np.arange(len(part)), word_lengths)
+    occurrences = np.bincount(word_numbers[content], minlength=len(vocabulary)).tolist()
+    return _TokenisedPart(
+        list(terms),
+        word_terms[word_numbers[content]],
+        np.bincount(passage_of_word[content], minlength=len(part)).astype(np.int64),
+        Counter({word: n for word, n in zip(vocabulary, occurrences, strict=True) if n}),
+        passage_gram_counts(passage_lines),
+        *SentenceSpans.of(found),
+    )
+
+
+class _Numbering(dict[str, int]):
+    """Numbers strings in order of first appearance: a string not yet seen gets the next number."""
+
+    def __missing__(self, key: str) -> int:
+        number = self[key] = len(self)
+        return number
+
+
+def _words_split_at(text: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether the words of `text` are its sentences' words one after another: for ASCII text (where folding
+    case keeps every character in place) whose sentences are separated only by whitespace, no word or
+    possessive can reach across a gap, so the passage need not be split into words a second time."""
+    if not text.isascii():
+        return False
+    end = 0
+    for number, (start, stop) in enumerate(spans):
+        gap = text[end:start]
+        if start < end or stop < start or (gap and not gap.isspace()) or (number and not gap):
+            return False
+        end = stop
+    tail = text[end:]
+    return not tail or tail.isspace()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +233,7 @@ def load_or_build(corpus_root: Path, save: bool = True, previous: Corpus | None 
     if saved is not None and saved.manifest.changes(manifest).unchanged:
         return saved.corpus, saved.index
     corpus = load_corpus(corpus_root, previous=previous)
-    texts = passage_texts(corpus.passages)
-    sentences = [passage_sentences(text) for text in texts]
-    index = SearchIndex.build(texts, sentences)
+    index, sentences = _build(passage_texts(corpus.passages))
     if save:
         try:
             save_index(directory, corpus, index, sentences, manifest)
@@ -164,9 +246,7 @@ def build_and_save(corpus_root: Path) -> tuple[Corpus, SearchIndex, Path]:
     """Read the corpus, build its index and save it (`quotebot index`); OSError when it cannot be saved."""
     manifest = CorpusManifest.scan(corpus_root)
     corpus = load_corpus(corpus_root)
-    texts = passage_texts(corpus.passages)
-    sentences = [passage_sentences(text) for text in texts]
-    index = SearchIndex.build(texts, sentences)
+    index, sentences = _build(passage_texts(corpus.passages))
     build = save_index(index_directory(corpus_root), corpus, index, sentences, manifest)
     return corpus, index, build
 
@@ -175,7 +255,7 @@ def save_index(
     directory: Path,
     corpus: Corpus,
     index: SearchIndex,
-    sentences: Sequence[Sequence[tuple[int, int]]],
+    sentences: SentenceSpans,
     manifest: CorpusManifest,
 ) -> Path:
     """Write a new build, point CURRENT at it, and remove the builds before it; the new build's folder."""

@@ -7,7 +7,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-from nltk.stem.snowball import SnowballStemmer
+import Stemmer
 
 # Bump when the output of `tokenize` changes, so saved indexes built with the old terms are rebuilt.
 TOKENIZER_VERSION = "1"
@@ -15,7 +15,8 @@ TOKENIZER_VERSION = "1"
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?!\w)")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_STEMMER = SnowballStemmer("english")
+# PyStemmer: Snowball's own C, a fifth of the CPU of nltk's Python port and none of nltk's import time.
+_STEMMER = Stemmer.Stemmer("english")
 
 
 def _load_stopwords() -> frozenset[str]:
@@ -54,5 +55,5 @@ def terms_of_words(text_words: list[str]) -> list[str]:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball-stem one word; cached because a corpus repeats its vocabulary endlessly."""
-    stemmed: str = _STEMMER.stem(word.replace("'", ""))
+    stemmed: str = _STEMMER.stemWord(word.replace("'", ""))
     return stemmed
