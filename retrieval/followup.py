@@ -141,6 +141,8 @@ class _Words:
     openers: tuple[tuple[str, ...], ...]
     question_words: frozenset[str]
     more: tuple[tuple[str, ...], ...]
+    more_at_end: tuple[tuple[str, ...], ...]
+    not_more: tuple[tuple[str, ...], ...]
     markers: frozenset[str]
 
 
@@ -201,7 +203,7 @@ def follow_up_cues(question: str) -> Cues:
         return Cues(FollowUp.NEW_TOPIC, question, language)
     typed = words(question)
     search = " ".join(word for word in typed if word not in cue_words.markers) if typed else question
-    if _has_phrase(typed, cue_words.more) or (typed and all(w in cue_words.markers for w in typed)):
+    if _asks_for_more(typed, cue_words) or (typed and all(w in cue_words.markers for w in typed)):
         return Cues(FollowUp.MORE, search, language)
     if _points_back(typed, cue_words):
         return Cues(FollowUp.POINTING, question, language)
@@ -390,11 +392,23 @@ def _carried(own: Sequence[str], topic: str) -> str:
 
 
 def _points_back(typed: list[str], cue_words: _Words) -> bool:
+    masked = _masked(typed, cue_words.not_pointing)
+    return any(word in cue_words.pointing for word in masked) or _has_phrase(masked, cue_words.pointing_phrases)
+
+
+def _asks_for_more(typed: list[str], cue_words: _Words) -> bool:
+    masked = _masked(typed, cue_words.not_more)
+    ends = any(len(typed) >= len(phrase) and tuple(typed[-len(phrase) :]) == phrase for phrase in cue_words.more_at_end)
+    return ends or _has_phrase(masked, cue_words.more)
+
+
+def _masked(typed: list[str], phrases: Sequence[tuple[str, ...]]) -> list[str]:
+    """`typed` with every occurrence of `phrases` blanked out, so the words inside them count for nothing."""
     masked = list(typed)
-    for phrase in cue_words.not_pointing:
+    for phrase in phrases:
         for start in _phrase_starts(masked, phrase):
             masked[start : start + len(phrase)] = [""] * len(phrase)
-    return any(word in cue_words.pointing for word in masked) or _has_phrase(masked, cue_words.pointing_phrases)
+    return masked
 
 
 def _has_phrase(typed: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> bool:
@@ -428,5 +442,7 @@ def _words_of(entry: Mapping[str, list[str]]) -> _Words:
         openers=phrases("openers"),
         question_words=frozenset(entry.get("question_words", [])),
         more=phrases("more"),
+        more_at_end=phrases("more_at_end"),
+        not_more=phrases("not_more"),
         markers=frozenset(entry.get("markers", [])),
     )
