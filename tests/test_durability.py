@@ -14,9 +14,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from telegram.ext import Application
+
 from bot.querylog import QueryLog, settings_from_env
 from bot.telegram.intake import CAPACITY, WORKERS
 from bot.telegram.intake_journal import INTAKE_DIR_NAME
+from bot.telegram.services import SERVICES_KEY
 from retrieval.engine import AnswerEngine
 from tests.bot_process import BotProcess, successful, wait_until
 from tests.conftest import CARD_ANSWER
@@ -246,14 +249,30 @@ async def test_webhook_updates_acknowledged_before_a_kill_are_answered_once_afte
     assert per_reader == dict.fromkeys(readers, 1)
 
 
+async def nothing_in_hand(application: Application) -> None:
+    """Wait until the bot's metrics show no update received and unanswered.
+
+    A reply reaches Telegram before the bot marks its update done, and the journal is rewritten
+    without answered updates only once nothing is pending: read at the reply, it can still hold an
+    update answered earlier (the first question was marked done while /sources was pending).
+    """
+    registry = application.bot_data[SERVICES_KEY].metrics.registry
+    deadline = time.monotonic() + 60
+    while (in_hand := registry.get_sample_value("quotebot_updates_journaled")) != 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the bot still holds {in_hand} update(s) 60 s after its last reply")
+        await asyncio.sleep(0.05)
+
+
 async def test_the_intake_journal_is_private_and_forgets_an_update_once_it_is_answered(
     emulator: TelegramEmulator, engine: AnswerEngine, sqlite_log: QueryLog, tmp_path: Path
 ) -> None:
-    async with running_quotebot(emulator, engine, sqlite_log, data_dir=tmp_path):
+    async with running_quotebot(emulator, engine, sqlite_log, data_dir=tmp_path) as application:
         emulator.send_text(QUESTIONS[0], first_name="Zoé Privatename")
-        await emulator.wait_for("sendMessage")
+        await emulator.wait_for("sendMessage", timeout=60)
         emulator.send_text("/sources")
-        await emulator.wait_for("sendMessage")
+        await emulator.wait_for("sendMessage", timeout=60)
+        await nothing_in_hand(application)
         root = tmp_path / INTAKE_DIR_NAME
         [directory] = root.iterdir()
         files = list(directory.iterdir())
