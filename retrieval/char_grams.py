@@ -9,10 +9,9 @@ use them: "the " or "tion" is in nearly every passage and says little about whic
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from corpus.sentences import sentence_spans
 from retrieval.string_table import CountTable
 from retrieval.tokens import words
 
@@ -47,15 +46,6 @@ def grams_overlap(question_grams: Mapping[str, float], grams: frozenset[str]) ->
     if not total:
         return 0.0
     return sum(question_grams[gram] for gram in grams & question_grams.keys()) / total
-
-
-def passage_grams(text: str, spans: Sequence[tuple[int, int]] | None = None) -> frozenset[str]:
-    """Every gram of a passage, sentence by sentence as the second stage sees it (none straddles two).
-
-    `spans` are the passage's sentences when already known.
-    """
-    spans = spans or sentence_spans(text) or [(0, len(text))]
-    return frozenset().union(*(sentence_grams(text[start:end]) for start, end in spans))
 
 
 class GramRarity:

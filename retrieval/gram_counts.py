@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from retrieval.char_grams import GRAM
+from retrieval.char_grams import GRAM, grams_of_words
 
 # Never inside a word (`tokens.words`), so it marks where one sentence ends and the next begins.
 _SEPARATOR = "\n"
@@ -54,7 +54,7 @@ def passage_gram_counts(passages: Sequence[Sequence[str]]) -> GramCounts:
         if len(passages) > 1:
             middle = len(passages) // 2
             return _folded([passage_gram_counts(passages[:middle]), passage_gram_counts(passages[middle:])])
-        return _counted(Counter(frozenset().union(*(_line_grams(line) for line in lines))))
+        return _counted(Counter(frozenset().union(*(grams_of_words((line,)) for line in lines))))
     codes = (np.cumsum(present, dtype=np.int64) - 1)[points].astype(np.uint64)
     separator = points == ord(_SEPARATOR)
     keys = np.zeros(count, dtype=np.uint64)
@@ -140,7 +140,3 @@ def _point_keys(chars: np.ndarray) -> np.ndarray:
 
 def _split(text: str) -> list[str]:
     return [text[i : i + GRAM] for i in range(0, len(text), GRAM)]
-
-
-def _line_grams(line: str) -> frozenset[str]:
-    return frozenset(line[i : i + GRAM] for i in range(len(line) - GRAM + 1))

@@ -144,7 +144,7 @@ def _tokenise(texts: Sequence[str], part: range) -> _TokenisedPart:
     Each passage's words become numbers in one dictionary look-up each; stop words are dropped, words
     counted and stemmed once per distinct word, for the whole run at once.
     """
-    numbering = _Numbering()
+    numbering: defaultdict[str, int] = defaultdict(count().__next__)
     numbers: list[int] = []
     word_lengths: list[int] = []
     passage_lines: list[list[str]] = []
@@ -174,14 +174,6 @@ def _tokenise(texts: Sequence[str], part: range) -> _TokenisedPart:
         passage_gram_counts(passage_lines),
         *SentenceSpans.of(found),
     )
-
-
-class _Numbering(dict[str, int]):
-    """Numbers strings in order of first appearance: a string not yet seen gets the next number."""
-
-    def __missing__(self, key: str) -> int:
-        number = self[key] = len(self)
-        return number
 
 
 def _words_split_at(text: str, spans: Sequence[tuple[int, int]]) -> bool:
