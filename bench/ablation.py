@@ -32,6 +32,7 @@ CONFIGURATIONS = [
     ("- question-type cue", replace(SHIPPED, cue=0)),
     ("- English rarity", replace(SHIPPED, rarity=False)),
     ("- typo tolerance", replace(SHIPPED, typos=False)),
+    ("- irregular inflections", replace(SHIPPED, inflections=False)),
     ("- number words", replace(SHIPPED, numbers=False)),
     ("- synonyms", replace(SHIPPED, synonyms=False)),
     ("- quotes by meaning", replace(SHIPPED, meaning_quotes=False)),

@@ -56,7 +56,7 @@ WEIGHTS = REPOSITORY / "retrieval" / "data" / "refusal.json"
 # The rule before this one, scored beside it: answer when the best passage holds this share of the weight.
 BASELINE_COVERAGE = 0.25
 LEXICAL = ("coverage", "sentence_coverage", "bm25")
-SEMANTIC = (*LEXICAL, "gap", "unknown", "missing", "cosine", "spread", "lead", "agreement")
+SEMANTIC = (*LEXICAL, "gap", "unknown", "missing", "cosine", "spread", "lead", "agreement", "known_gap")
 # For questions in another language, whose words tell nothing: the best passage's cosine and how it
 # stands among all passages by cosine. Fitted on questions in other languages, where cosines run lower.
 MEANING = ("spread", "lead", "agreement", "cosine")

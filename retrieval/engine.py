@@ -33,7 +33,7 @@ from retrieval.search_index import SearchIndex
 from retrieval.semantic_stage import SemanticStage, stage_for
 from retrieval.taught import Lesson, Signature, TaughtAnswers, signature
 from retrieval.tokens import words
-from retrieval.word_frequency import rarity_factor
+from retrieval.word_frequency import FRAME_ZIPF, rarity_factor, zipf
 
 # BM25's best this many passages go on to the second stage (15, 30 and 50 gave the same SQuAD top-1).
 DEFAULT_OPTIONS = RankingOptions()
@@ -119,6 +119,7 @@ class AnswerEngine:
             synonyms=load_synonyms() if options.synonyms else [],
             numbers=options.numbers,
             typos=options.typos,
+            inflections=options.inflections,
             known_terms=self._bm25.__contains__,
         )
         self.taught = TaughtAnswers()
@@ -157,7 +158,7 @@ class AnswerEngine:
             answer_cue(searched),
             self._gram_weights(grams_of_words(words(searched)), context),
         )
-        on_topic = WeightedQuery(concepts + topic, self._weights(concepts, topic, rarity=False), None)
+        on_topic = WeightedQuery(concepts + topic, self._rule_weights(concepts, topic), None)
         excluded = self._numbers_of(context.exclude) if context else set()
         scores = self._scores(concepts, topic, max(top, RERANK_DEPTH) + len(excluded))
         cosines = pending_cosines()
@@ -339,6 +340,22 @@ class AnswerEngine:
         own = [self.concept_weight(c, rarity) for c in concepts]
         return own + [TOPIC_WEIGHT * self.concept_weight(c, rarity) for c in topic]
 
+    def _rule_weights(self, concepts: list[Concept], topic: list[Concept]) -> list[float]:
+        """The weights of the refusal rule's signals: corpus idf, and nothing for an everyday word the sources use.
+
+        An everyday word ("say", "year") that the sources use, as typed or in another form ("said"), is
+        in nearly every passage of a large corpus and weighs next to nothing there; in a small one its idf
+        is noise that makes a passage sharing only a name and "said" look like an answer ("What did Biden
+        say about climate change?"). One that no passage uses keeps its weight: its absence is the evidence.
+        A question of everyday words alone ("Where did she play before?") keeps them all: they are all it says.
+        """
+        weights = self._weights(concepts, topic, rarity=False)
+        specific = [
+            0.0 if _everyday(concept) and any(map(self._used, concept.forms)) else weight
+            for concept, weight in zip(concepts + topic, weights, strict=True)
+        ]
+        return specific if any(specific) else weights
+
     def _scores(self, concepts: list[Concept], topic: list[Concept], depth: int) -> dict[int, float]:
         """BM25 of the question plus TOPIC_WEIGHT x BM25 of the topic, for the best `depth` passages."""
         if not topic:
@@ -356,7 +373,7 @@ class AnswerEngine:
         return {n for n in map(self._passage_numbers.get, passage_ids) if n is not None}
 
     def coverage(self, question: str, passage_ids: Sequence[str]) -> list[float]:
-        """The share of the question's own weight (idf alone) each passage holds, as the refusal rule counts it."""
+        """The share of the question's own weight (idf alone) each passage holds."""
         concepts = self._expander.expand(question)
         on_topic = WeightedQuery(concepts, self._weights(concepts, [], rarity=False), None)
         numbers = [self._passage_numbers.get(passage_id) for passage_id in passage_ids]
@@ -450,6 +467,12 @@ class AnswerEngine:
 def _foreign(text: str) -> bool:
     """The text looks written in another language than the sources."""
     return guess_language(text) not in (None, CORPUS_LANGUAGE)
+
+
+def _everyday(concept: Concept) -> bool:
+    """The words the reader typed are all common English words (FRAME_ZIPF or more)."""
+    typed = concept.forms[0].words
+    return bool(typed) and all(word.isalpha() and zipf(word) >= FRAME_ZIPF for word in typed)
 
 
 def _neutral(word: str) -> float:

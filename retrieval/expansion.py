@@ -1,8 +1,9 @@
 """What a question asks about, as concepts: the words the reader typed and the forms the sources may use.
 
-Three kinds of alternative form, each only where it is safe: number words (3 and three), groups from
-the curated synonym list (data/synonyms.txt), and, for a word that is neither in the sources nor in
-everyday English, the corpus word one typing slip away ("demnds" -> "demands").
+Four kinds of alternative form, each only where it is safe: number words (3 and three), groups from
+the curated synonym list (data/synonyms.txt), the irregular inflections the stemmer keeps apart (told and
+tell, retrieval/inflections.py), and, for a word that is neither in the sources nor in everyday English,
+the corpus word one typing slip away ("demnds" -> "demands").
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 
+from retrieval.inflections import other_forms
 from retrieval.string_table import CountTable
 from retrieval.tokens import STOPWORDS, stem, words
 from retrieval.word_frequency import RARE_ZIPF, zipf
@@ -83,6 +85,7 @@ class QueryExpander:
         synonyms: list[list[str]] | None = None,
         numbers: bool = True,
         typos: bool = True,
+        inflections: bool = True,
         known_terms: Callable[[str], bool] | None = None,
     ) -> None:
         """`word_counts`: how often each content word occurs in the corpus (SearchIndex.word_counts).
@@ -91,6 +94,7 @@ class QueryExpander:
         index's vocabulary is reused as it is; without it the words are stemmed here, once.
         """
         self._typos = typos
+        self._inflections = inflections
         self._word_counts = word_counts if isinstance(word_counts, CountTable) else CountTable.build(word_counts)
         self._known_terms = known_terms
         self._numbers = number_forms() if numbers else {}
@@ -115,7 +119,7 @@ class QueryExpander:
             i += length
             if length == 1:
                 word = original.words[0]
-                alternatives = alternatives + self._number_alternatives(word)
+                alternatives = alternatives + self._number_alternatives(word) + self._inflected(word)
                 if self._typos and not self._known(original, alternatives) and _maybe_typo(word):
                     if _mistyped_stop_word(word):
                         continue
@@ -134,6 +138,9 @@ class QueryExpander:
 
     def _number_alternatives(self, word: str) -> list[Form]:
         return [_form(other) for other in self._numbers.get(word, ())]
+
+    def _inflected(self, word: str) -> list[Form]:
+        return [_form(other) for other in other_forms(word)] if self._inflections else []
 
     def _known(self, original: Form, alternatives: list[Form]) -> bool:
         known = self._known_terms or self._stemmed_vocabulary.__contains__

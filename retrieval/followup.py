@@ -39,7 +39,7 @@ from retrieval.context import TOPIC_WEIGHT, Context
 from retrieval.engine import Answer, AnswerEngine
 from retrieval.language import guess_language, zipf_in
 from retrieval.tokens import STOPWORDS, normalize, words
-from retrieval.word_frequency import rarity_factor, zipf
+from retrieval.word_frequency import FRAME_ZIPF, rarity_factor, zipf
 
 # Bonuses, as shares of the best BM25 score among the candidates (the second stage's unit): the passage
 # quoted last, for a question pointing back at it; the passages after and before it, for "what else".
@@ -58,8 +58,6 @@ MAX_TOPIC_WORDS = 8
 # A follow-up adds its own words to the topic only when they are not everyday words (Zipf below this):
 # "missiles" joins it, "say" does not.
 SPECIFIC_ZIPF = 5.0
-# Words at least this common in English frame a question ("say", "old") rather than name its subject.
-FRAME_ZIPF = 5.5
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _PERSONAL = {"he": "", "she": "", "they": "", "him": "", "them": "", "his": "'s", "their": "'s", "its": "'s"}

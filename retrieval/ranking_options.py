@@ -31,6 +31,8 @@ class RankingOptions:
     numbers: bool = True
     # The curated groups in data/synonyms.txt.
     synonyms: bool = True
+    # Irregular inflections the stemmer keeps apart are alternative forms: tell finds told, men finds man.
+    inflections: bool = True
     # A rare word absent from the sources is read as the corpus word one typing slip away.
     typos: bool = True
     # A question about a period lifts candidates dated in it, or with a sentence about a day in it.
@@ -67,6 +69,7 @@ BM25_ONLY = RankingOptions(
     numbers=False,
     synonyms=False,
     typos=False,
+    inflections=False,
     dates=0,
     recency=0,
     semantic=0,

@@ -58,6 +58,10 @@ FEATURES: Mapping[str, Callable[[Signals], float]] = {
     "sentence_coverage": lambda s: s.sentence_coverage,
     "bm25": lambda s: s.bm25,
     "gap": lambda s: s.gap,
+    # How clearly the first passage leads, on the part of the question the sources know: a passage that
+    # leads only because it alone holds a name, while most of the question is in no passage ("What did
+    # Biden say about climate change?"), leads on little.
+    "known_gap": lambda s: s.gap * (1 - s.unknown),
     "unknown": lambda s: s.unknown,
     "missing": lambda s: s.missing,
     "log_terms": lambda s: math.log(max(s.terms, 1)),

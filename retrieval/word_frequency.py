@@ -11,6 +11,8 @@ from functools import lru_cache
 
 # Words rarer than this are not in everyday English: candidates for typo correction.
 RARE_ZIPF = 3.0
+# Words at least this common in English frame a question ("say", "old") rather than name its subject.
+FRAME_ZIPF = 5.5
 # The commonness factor grows as Zipf frequency falls below this, capped at MAX_FACTOR.
 _FACTOR_ORIGIN = 6.0
 MAX_FACTOR = 6.0

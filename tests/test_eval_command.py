@@ -26,21 +26,18 @@ def test_seed_dev_set_figures_for_quotebot_and_the_baseline() -> None:
     record = eval_json(str(SEED_QUESTIONS), "--corpus", str(SEEDS))
     assert (record["questions"], record["answerable"], record["unanswerable"]) == (16, 12, 4)
     ours, baseline = record["quotebot"], record["baseline"]
-    # The one refusal is the TF1/LCI question the semantic refusal model doubts (tests/test_engine.py DOUBTED).
     assert ours["counts"] == {
         "top1": 12,
         "top3": 12,
-        "answered": 11,
+        "answered": 12,
         "quote_hits": 12,
-        "correct": 11,
+        "correct": 12,
         "off_topic_refused": 4,
         "other_corpus_refused": None,
     }
     assert (ours["top1"], ours["mrr"], ours["off_topic_refused"]) == (1.0, 1.0, 1.0)
     assert baseline["counts"]["top1"] == 12 and baseline["answered"] is None and baseline["quote_hits"] is None
-    assert [(miss["question"], miss["miss"], miss["rank"]) for miss in record["misses"]] == [
-        ("What did Macron tell French television?", "refused", 1)
-    ]
+    assert record["misses"] == []
     assert record["passed"] is True
 
 
@@ -51,7 +48,8 @@ def test_human_report_shows_both_rankers_side_by_side() -> None:
     assert lines[0] == "16 questions (12 answerable, 4 the sources don't answer) over 1 corpus, 11 passages"
     assert any(line.split() == ["top-1", "12/12", "1.000", "12/12", "1.000", "+0.000"] for line in lines)
     assert any(line.split() == ["off-topic", "refused", "—", "4/4", "1.000"] for line in lines)
-    assert "- [refused] What did Macron tell French television?" in lines and lines[-1] == "    right passage at rank 1"
+    assert any(line.split() == ["answered", "correctly", "—", "12/12", "1.000"] for line in lines)
+    assert lines[-1] == "No misses."
 
 
 def test_squad_excerpt_counts_each_article_as_its_own_corpus_and_lists_misses() -> None:

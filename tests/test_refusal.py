@@ -75,3 +75,25 @@ def test_the_cards_question_in_other_languages_is_answered_by_meaning(engine: An
     answer = engine.answer(question)
     assert answer.signals is not None and engine.refusal.model_for(answer.signals) is engine.refusal.meaning
     assert answer.answered and CARD_ANSWER in answer.results[0].quote
+
+
+@pytest.mark.parametrize("semantic", ["on", "off"])
+def test_a_question_in_another_inflection_than_the_sources_is_answered(semantic: str) -> None:
+    # The article says "Macron told television stations TF1 and LCI…": the stemmer keeps "tell" and "told"
+    # apart, and "tell", a word no passage used, weighed most of the question, so the rule refused.
+    run = run_quotebot(
+        "ask", "--json", "What did Macron tell French television?", env={"QUOTEBOT_SEMANTIC": semantic}, cwd=REPOSITORY
+    )
+    [answer] = [json.loads(line) for line in run.stdout.splitlines()]
+    assert answer["answered"] is True
+    assert "told television stations TF1 and LCI" in answer["results"][0]["quote"]
+
+
+@pytest.mark.parametrize("semantic", ["on", "off"])
+def test_a_question_whose_verb_the_sources_use_in_another_form_but_whose_subject_they_lack_is_refused(
+    semantic: str,
+) -> None:
+    # "say" now finds the sources' "said", and Biden is in one passage; climate change is in none.
+    questions = ["What did Biden say about climate change?", "What did Putin say about the weather?"]
+    run = run_quotebot("ask", "--json", *questions, env={"QUOTEBOT_SEMANTIC": semantic}, cwd=REPOSITORY)
+    assert [json.loads(line)["answered"] for line in run.stdout.splitlines()] == [False, False]
