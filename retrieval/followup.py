@@ -35,9 +35,11 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 
+from corpus.model import Passage
 from retrieval.context import TOPIC_WEIGHT, Context
 from retrieval.engine import Answer, AnswerEngine
 from retrieval.language import guess_language, zipf_in
+from retrieval.question_dates import time_words
 from retrieval.tokens import STOPWORDS, normalize, words
 from retrieval.word_frequency import rarity_factor, zipf
 
@@ -168,8 +170,9 @@ def answer_in_context(engine: AnswerEngine, question: str, previous: Previous | 
         return alone
     specific = _specific(own_topic)
     search = _without_framing(cues.search, cues.language) if cues.kind is FollowUp.MORE else cues.search
-    asked = Asked(search, previous.topic, _favour(engine, cues.kind, previous, specific))
-    exclude = previous.shown if cues.kind is FollowUp.MORE else frozenset()
+    topic, answered_before = _retimed(engine, question, previous, cues.kind)
+    asked = Asked(search, topic, _favour(engine, cues.kind, previous, specific))
+    exclude = (previous.shown if cues.kind is FollowUp.MORE else frozenset()) | answered_before
     contextual = engine.answer(asked.text, top, context=Context(asked.topic, asked.favour, exclude))
     if unknown_only and not _agree(engine, question, contextual):
         return alone
@@ -186,8 +189,7 @@ def answer_in_context(engine: AnswerEngine, question: str, previous: Previous | 
     if not contextual.answered and (standalone.answered or cues.kind is FollowUp.NEW_TOPIC):
         return alone
     kind = FollowUp.RESCUED if cues.kind is FollowUp.NEW_TOPIC else cues.kind
-    topic = _carried(own_topic, previous.topic)
-    return Reading(contextual, kind, asked, read_as(question, previous.topic, cues.language), topic)
+    return Reading(contextual, kind, asked, read_as(question, topic, cues.language), _carried(own_topic, topic))
 
 
 def answer_more(engine: AnswerEngine, asked: Asked, previous: Previous, top: int = 3) -> Answer:
@@ -281,6 +283,39 @@ def _favour(engine: AnswerEngine, kind: FollowUp, previous: Previous, specific: 
         if 0 <= neighbour < len(passages) and passages[neighbour].doc_id == doc_id:
             favour[passages[neighbour].passage_id] = bonus
     return favour
+
+
+def _retimed(engine: AnswerEngine, question: str, previous: Previous, kind: FollowUp) -> tuple[str, frozenset[str]]:
+    """The topic for a follow-up naming a time of its own, and the passage it is not asking about.
+
+    "And in 2014?" after "What did Russia give Ukraine in 1994?" asks the earlier question of 2014: the topic
+    loses its "1994". For rules 1 and 2 the passage quoted last is passed over too when it names the earlier
+    time and another passage of its article names the new one: it answered the earlier time ("fell to 31
+    percent this week, its lowest level since the drought of 2014" is this week's level, not 2014's).
+    """
+    new, old = time_words(question), time_words(previous.topic)
+    if not old or not new - old:
+        return previous.topic, frozenset()
+    topic = " ".join(word for word in previous.topic.split() if not time_words(word) - new)
+    number = engine.passage_number(previous.quoted) if previous.quoted else None
+    if number is None or kind not in (FollowUp.POINTING, FollowUp.ELLIPSIS):
+        return topic, frozenset()
+    passages = engine.corpus.passages
+    if not time_words(passages[number].text) & old:
+        return topic, frozenset()
+    named = any(time_words(passages[n].text) & new for n in _article_around(passages, number) if n != number)
+    return topic, frozenset({passages[number].passage_id}) if named else frozenset()
+
+
+def _article_around(passages: Sequence[Passage], number: int) -> range:
+    """The numbers of the passages of passage `number`'s article, which are consecutive."""
+    doc_id = passages[number].doc_id
+    first, last = number, number
+    while first > 0 and passages[first - 1].doc_id == doc_id:
+        first -= 1
+    while last + 1 < len(passages) and passages[last + 1].doc_id == doc_id:
+        last += 1
+    return range(first, last + 1)
 
 
 def _dragging(engine: AnswerEngine, specific: list[str], standalone: Answer, contextual: Answer) -> frozenset[str]:
