@@ -289,16 +289,18 @@ def _retimed(engine: AnswerEngine, question: str, previous: Previous, kind: Foll
     """The topic for a follow-up naming a time of its own, and the passage it is not asking about.
 
     "And in 2014?" after "What did Russia give Ukraine in 1994?" asks the earlier question of 2014: the topic
-    loses its "1994". For rules 1 and 2 the passage quoted last is passed over too when it names the earlier
-    time and another passage of its article names the new one: it answered the earlier time ("fell to 31
-    percent this week, its lowest level since the drought of 2014" is this week's level, not 2014's).
+    loses its "1994" (a follow-up naming the earlier time too, "from 2001 to 2006" after 2001, keeps it). An
+    ellipsis also passes over the passage quoted last when that names the earlier time and another passage
+    of its article names the new one: it answered the earlier time ("fell to 31 percent this week, its lowest
+    level since the drought of 2014" is this week's level, not 2014's). A question of its own ("Is that lower
+    than in 2014?") may well be about the passage quoted last, and keeps it.
     """
     new, old = time_words(question), time_words(previous.topic)
-    if not old or not new - old:
+    if not old or not new or new & old:
         return previous.topic, frozenset()
-    topic = " ".join(word for word in previous.topic.split() if not time_words(word) - new)
+    topic = " ".join(word for word in previous.topic.split() if not time_words(word))
     number = engine.passage_number(previous.quoted) if previous.quoted else None
-    if number is None or kind not in (FollowUp.POINTING, FollowUp.ELLIPSIS):
+    if number is None or kind is not FollowUp.ELLIPSIS:
         return topic, frozenset()
     passages = engine.corpus.passages
     if not time_words(passages[number].text) & old:
