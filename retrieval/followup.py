@@ -13,7 +13,9 @@ The rules, each tested in tests/test_followup.py:
 A follow-up is answered with the earlier topic's concepts added at a lower weight (retrieval/context.py);
 for rules 1 and 2 the passage quoted last is favoured a little too. The words of rules 1-3 are function
 words of English, French, German, Spanish, Russian and Ukrainian (data/followup_cues.toml), used only when
-the question looks written in that language; a question in any other language gets rule 4 alone.
+the question looks written in that language; a question in any other language gets rule 4 alone. A follow-up
+naming a time of its own ("And in 2014?") asks the earlier question of that time instead of the earlier one's
+(_retimed).
 
 An ellipsis that opens like a continuation names only its subject: when a word of it is one the sources never
 use ("And gas pipelines?"), they do not cover that subject, and it is answered as if asked alone.
