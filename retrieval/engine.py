@@ -124,7 +124,7 @@ class AnswerEngine:
         self.taught = TaughtAnswers()
         self._dated: bool | None = None
         if semantic is None and options.semantic:
-            semantic = stage_for(self._texts, shared_store_directory())
+            semantic = stage_for(self._texts, shared_store_directory(), sentences=saved_sentences(corpus.passages))
         self.semantic = semantic if options.semantic else None
 
     @property
@@ -167,7 +167,9 @@ class AnswerEngine:
         scores = {i: s for i, s in scores.items() if i not in excluded} | {n: 0.0 for n in favour if n not in scores}
         candidates = list(scores)
         if self.options.reranks:
-            candidate_cosines = None if cosines is None else {i: float(cosines[i]) for i in candidates}
+            candidate_cosines = (
+                None if cosines is None else self._candidate_cosines(cosines, candidates, question, context)
+            )
             ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options, candidate_cosines)
         else:
             ranked = [Ranked(i, scores[i]) for i in candidates]
@@ -204,6 +206,21 @@ class AnswerEngine:
         if self.semantic is None:
             return lambda: None
         return self.semantic.cosines(self._cosine_text(question, context))
+
+    def _candidate_cosines(
+        self, cosines: np.ndarray, candidates: list[int], question: str, context: Context | None
+    ) -> dict[int, float]:
+        """Each candidate's cosine as the second stage weighs it: `sentence_meaning` of it its nearest
+        sentence's, the rest the passage's (a passage of one sentence: the passage's alone)."""
+        share = self.options.sentence_meaning
+        passage = [float(cosines[i]) for i in candidates]
+        if not share or self.semantic is None:
+            return dict(zip(candidates, passage, strict=True))
+        sentence = self.semantic.nearest_sentences(self._cosine_text(question, context), candidates)
+        return {
+            i: whole if nearest is None else (1 - share) * whole + share * nearest
+            for i, whole, nearest in zip(candidates, passage, sentence, strict=True)
+        }
 
     def _cosine_text(self, question: str, context: Context | None) -> str:
         return f"{context.topic}: {question}" if context and context.topic else question
@@ -437,7 +454,7 @@ class AnswerEngine:
         spans = [(sentence.start, sentence.end) for sentence in terms.sentences]
         scores = sentence_scores(query, terms, passage.text, self._quote_options)
         if meaning and self.semantic and len(passage.text) > QUOTE_MAX_CHARS and max(scores, default=0.0) <= 0:
-            scores = list(self.semantic.sentence_cosines(meaning, [passage.text[a:b] for a, b in spans]))
+            scores = list(self.semantic.sentence_cosines(meaning, [passage.text[a:b] for a, b in spans], ranked.index))
         quote = select_quote(passage.text, spans, scores)
         coverage = on_topic.weight_in(terms.terms) / on_topic.total if on_topic.total else 0.0
         dates = tuple(resolve_dates(quote, passage.date))
