@@ -210,15 +210,16 @@ class AnswerEngine:
     def _candidate_cosines(
         self, cosines: np.ndarray, candidates: list[int], question: str, context: Context | None
     ) -> dict[int, float]:
-        """Each candidate's cosine as the second stage weighs it: `sentence_meaning` of it its nearest
-        sentence's, the rest the passage's (a passage of one sentence: the passage's alone)."""
+        """Each candidate's cosine as the second stage weighs it: the passage's, raised by `sentence_meaning` of
+        how far its nearest sentence is above it (never lowered: a passage nearer than each of its sentences
+        answers with two of them together)."""
         share = self.options.sentence_meaning
         passage = [float(cosines[i]) for i in candidates]
         if not share or self.semantic is None:
             return dict(zip(candidates, passage, strict=True))
         sentence = self.semantic.nearest_sentences(self._cosine_text(question, context), candidates)
         return {
-            i: whole if nearest is None else (1 - share) * whole + share * nearest
+            i: whole if nearest is None else whole + share * max(nearest - whole, 0.0)
             for i, whole, nearest in zip(candidates, passage, sentence, strict=True)
         }
 
