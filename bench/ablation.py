@@ -37,8 +37,9 @@ CONFIGURATIONS = [
     ("- synonyms", replace(SHIPPED, synonyms=False)),
     ("- quotes by meaning", replace(SHIPPED, meaning_quotes=False)),
     ("- BM25 halved", replace(SHIPPED, semantic_bm25=1.0)),
+    ("- nearest sentence", replace(SHIPPED, sentence_meaning=0)),
     ("- semantic stage", replace(SHIPPED, semantic=0)),
-    ("BM25 + semantic stage", replace(BM25_ONLY, semantic=SHIPPED.semantic)),
+    ("BM25 + semantic stage", replace(BM25_ONLY, semantic=SHIPPED.semantic, sentence_meaning=SHIPPED.sentence_meaning)),
     ("BM25 alone", BM25_ONLY),
 ]
 

@@ -7,7 +7,8 @@ questions, each asked once (every question is embedded, as a reader's would be),
 stage off and on. Start-up: `quotebot ask --json` with one question, from the command to its answer,
 with QUOTEBOT_SEMANTIC=off and with the default (the seed's vectors already in the cache, as after the
 first run). Embedding: a sample of SQuAD paragraphs (long) and of the seed's passages, timed one call
-per 16 passages on the stage's single thread, scaled to 1,000.
+per 16 texts on the stage's single thread, scaled to 1,000 passages: the passages alone, and then the
+sentences of those with more than one, which the stage embeds with them (the nearest sentence's cosine).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from corpus import load_corpus
 from retrieval.engine import DEFAULT_OPTIONS, AnswerEngine
 from retrieval.eval_sets import read_squad
 from retrieval.saved_corpus import passage_texts
-from retrieval.semantic import installed_embedder
+from retrieval.semantic import Embedder, installed_embedder
+from retrieval.semantic_stage import SentenceVectors
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DATA = REPOSITORY / "tests" / "data"
@@ -41,7 +43,12 @@ def main() -> None:
     seed = load_corpus(REPOSITORY / "seeds")
     questions = [json.loads(line)["q"] for name in QUESTION_FILES for line in (DATA / name).open(encoding="utf-8")]
     print(f"{'seed, in process':40}{'mean ms':>10}{'median ms':>11}{'p95 ms':>9}")
-    for name, options in (("semantic stage off", replace(DEFAULT_OPTIONS, semantic=0)), ("shipped", DEFAULT_OPTIONS)):
+    configurations = (
+        ("semantic stage off", replace(DEFAULT_OPTIONS, semantic=0)),
+        ("no nearest sentence", replace(DEFAULT_OPTIONS, sentence_meaning=0)),
+        ("shipped", DEFAULT_OPTIONS),
+    )
+    for name, options in configurations:
         engine = AnswerEngine(seed, options)
         engine.answer(questions[0])
         times = []
@@ -60,12 +67,21 @@ def main() -> None:
         return
     squad = [text for group in read_squad(args.squad)[:3] for text in passage_texts(group.corpus.passages)]
     for name, texts in (("SQuAD paragraphs", squad[:SAMPLE]), ("seed passages", list(passage_texts(seed.passages)))):
-        started = time.perf_counter()
-        for start in range(0, len(texts), 16):
-            embedder.embed_passages(texts[start : start + 16])
-        seconds = time.perf_counter() - started
+        sentences = SentenceVectors.texts(texts, None)[1]
+        passages_alone, with_sentences = _embed_seconds(embedder, texts), _embed_seconds(embedder, sentences)
         mean = sum(map(len, texts)) / len(texts)
-        print(f"embedding {name} ({mean:.0f} characters on average): {seconds / len(texts) * 1000:.0f} s per 1,000")
+        print(
+            f"embedding {name} ({mean:.0f} characters on average): {passages_alone / len(texts) * 1000:.0f} s per "
+            f"1,000, with their {len(sentences) / len(texts) * 1000:.0f} sentences "
+            f"{(passages_alone + with_sentences) / len(texts) * 1000:.0f} s"
+        )
+
+
+def _embed_seconds(embedder: Embedder, texts: list[str]) -> float:
+    started = time.perf_counter()
+    for start in range(0, len(texts), 16):
+        embedder.embed_passages(texts[start : start + 16])
+    return time.perf_counter() - started
 
 
 def _ask_seconds(mode: str) -> float:

@@ -125,7 +125,7 @@ class AnswerEngine:
         self.taught = TaughtAnswers()
         self._dated: bool | None = None
         if semantic is None and options.semantic:
-            semantic = stage_for(self._texts, shared_store_directory())
+            semantic = stage_for(self._texts, shared_store_directory(), sentences=saved_sentences(corpus.passages))
         self.semantic = semantic if options.semantic else None
 
     @property
@@ -168,7 +168,9 @@ class AnswerEngine:
         scores = {i: s for i, s in scores.items() if i not in excluded} | {n: 0.0 for n in favour if n not in scores}
         candidates = list(scores)
         if self.options.reranks:
-            candidate_cosines = None if cosines is None else {i: float(cosines[i]) for i in candidates}
+            candidate_cosines = (
+                None if cosines is None else self._candidate_cosines(cosines, candidates, question, context)
+            )
             ranked = rerank(candidates, scores, query, self._passages, self._texts, self.options, candidate_cosines)
         else:
             ranked = [Ranked(i, scores[i]) for i in candidates]
@@ -205,6 +207,22 @@ class AnswerEngine:
         if self.semantic is None:
             return lambda: None
         return self.semantic.cosines(self._cosine_text(question, context))
+
+    def _candidate_cosines(
+        self, cosines: np.ndarray, candidates: list[int], question: str, context: Context | None
+    ) -> dict[int, float]:
+        """Each candidate's cosine as the second stage weighs it: the passage's, raised by `sentence_meaning` of
+        how far its nearest sentence is above it (never lowered: a passage nearer than each of its sentences
+        answers with two of them together)."""
+        share = self.options.sentence_meaning
+        passage = [float(cosines[i]) for i in candidates]
+        if not share or self.semantic is None:
+            return dict(zip(candidates, passage, strict=True))
+        sentence = self.semantic.nearest_sentences(self._cosine_text(question, context), candidates)
+        return {
+            i: whole if nearest is None else whole + share * max(nearest - whole, 0.0)
+            for i, whole, nearest in zip(candidates, passage, sentence, strict=True)
+        }
 
     def _cosine_text(self, question: str, context: Context | None) -> str:
         return f"{context.topic}: {question}" if context and context.topic else question
@@ -454,7 +472,7 @@ class AnswerEngine:
         spans = [(sentence.start, sentence.end) for sentence in terms.sentences]
         scores = sentence_scores(query, terms, passage.text, self._quote_options)
         if meaning and self.semantic and len(passage.text) > QUOTE_MAX_CHARS and max(scores, default=0.0) <= 0:
-            scores = list(self.semantic.sentence_cosines(meaning, [passage.text[a:b] for a, b in spans]))
+            scores = list(self.semantic.sentence_cosines(meaning, [passage.text[a:b] for a, b in spans], ranked.index))
         quote = select_quote(passage.text, spans, scores)
         coverage = on_topic.weight_in(terms.terms) / on_topic.total if on_topic.total else 0.0
         dates = tuple(resolve_dates(quote, passage.date))

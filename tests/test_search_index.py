@@ -49,7 +49,8 @@ def test_index_command_saves_next_to_the_corpus_and_ask_reuses_it(corpus_dir: Pa
     build = _build(corpus_dir)
     assert (build / "arrays.json").exists() and (build / "bm25.ids.npy").exists()
     vectors = [p for p in (corpus_dir / INDEX_DIRECTORY).iterdir() if p.name.startswith("vectors-")]
-    assert len(vectors) == 1 and len(np.load(vectors[0])) == 11
+    # The 11 passages' vectors, and the 5 sentences' of the two passages with more than one.
+    assert len(vectors) == 1 and len(np.load(vectors[0])) == 11 + 5
     assert {p.name for p in (corpus_dir / INDEX_DIRECTORY).iterdir()} == {
         CURRENT,
         build.name,

@@ -128,3 +128,16 @@ def test_with_the_cosine_in_bm25_counts_half_and_a_reworded_question_finds_its_p
     in_full = AnswerEngine(engine.corpus, RankingOptions(semantic_bm25=1.0))
     assert answer in engine.answer(question).results[0].quote
     assert answer not in in_full.answer(question).results[0].passage.text
+
+
+def test_a_long_paragraph_whose_one_sentence_answers_ranks_above_a_passage_only_near_as_a_whole() -> None:
+    # The harbour's history says in one of six sentences who brought the fishermen back from the rocks; the
+    # storms passage is nearer the question as a whole, and the history's single vector blurs that sentence.
+    corpus = DATA / "nearest_sentence"
+    question = "Who saved the fishermen stranded on the rocks?"
+    run = run_quotebot("ask", "--json", "--corpus", str(corpus), question)
+    assert run.returncode == 0, run.stderr
+    first = json.loads(run.stdout)["results"][0]
+    assert first["passage_id"] == "harbour#p1" and "Ada Pryce" in first["quote"]
+    whole_passages = AnswerEngine(load_corpus(corpus), RankingOptions(sentence_meaning=0)).answer(question)
+    assert whole_passages.results[0].passage.passage_id == "coast#p1"

@@ -32,7 +32,7 @@ from bot.querylog.cli import add_log_subcommand, run_log_command
 from corpus import Corpus, CorpusError, load_corpus
 from corpus.manifest import CorpusManifest
 from retrieval.engine import AnswerEngine
-from retrieval.saved_corpus import passage_texts
+from retrieval.saved_corpus import passage_texts, saved_sentences
 from retrieval.search_index import build_and_save, index_directory
 from retrieval.semantic_stage import SemanticError, stage_for
 
@@ -339,7 +339,13 @@ def _index(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         corpus, index, build = build_and_save(root)
-        semantic = stage_for(passage_texts(corpus.passages), build.parent, keep_only=True, wait=True)
+        semantic = stage_for(
+            passage_texts(corpus.passages),
+            build.parent,
+            keep_only=True,
+            wait=True,
+            sentences=saved_sentences(corpus.passages),
+        )
         # The folder keeps itself out of git, whatever repository the corpus lives in.
         (build.parent / ".gitignore").write_text("# Made by quotebot index; rebuilt from the corpus.\n*\n")
     except (CorpusError, SemanticError) as error:

@@ -19,7 +19,7 @@ from pathlib import Path
 from corpus import Corpus
 from retrieval.engine import AnswerEngine
 from retrieval.passage_vectors import shared_store_directory
-from retrieval.saved_corpus import passage_texts
+from retrieval.saved_corpus import passage_texts, saved_sentences
 from retrieval.search_index import index_directory, load_or_build
 from retrieval.semantic_stage import stage_for
 
@@ -35,11 +35,15 @@ def build_engine(root: Path, previous: Corpus | None = None) -> AnswerEngine:
     directory = index_directory(root)
     if not directory.is_dir():
         corpus, index = load_or_build(root, save=False, previous=previous)
-        semantic = stage_for(passage_texts(corpus.passages), shared_store_directory())
+        semantic = stage_for(
+            passage_texts(corpus.passages), shared_store_directory(), sentences=saved_sentences(corpus.passages)
+        )
         return AnswerEngine(corpus, index=index, semantic=semantic)
     with build_lock(directory):
         corpus, index = load_or_build(root, save=True, previous=previous)
-    semantic = stage_for(passage_texts(corpus.passages), directory, keep_only=True)
+    semantic = stage_for(
+        passage_texts(corpus.passages), directory, keep_only=True, sentences=saved_sentences(corpus.passages)
+    )
     return AnswerEngine(corpus, index=index, semantic=semantic)
 
 
