@@ -56,7 +56,9 @@ WEIGHTS = REPOSITORY / "retrieval" / "data" / "refusal.json"
 # The rule before this one, scored beside it: answer when the best passage holds this share of the weight.
 BASELINE_COVERAGE = 0.25
 LEXICAL = ("coverage", "sentence_coverage", "bm25")
-SEMANTIC = (*LEXICAL, "gap", "unknown", "missing", "cosine", "spread", "lead", "agreement", "known_gap")
+# No "unknown" or "missing" beside "known_gap": the gap on the known part carries what the share of the
+# question in no passage says, and their own weights came out near zero or of the wrong sign.
+SEMANTIC = (*LEXICAL, "gap", "cosine", "spread", "lead", "agreement", "known_gap")
 # For questions in another language, whose words tell nothing: the best passage's cosine and how it
 # stands among all passages by cosine. Fitted on questions in other languages, where cosines run lower.
 MEANING = ("spread", "lead", "agreement", "cosine")
