@@ -97,7 +97,7 @@ def test_large_corpus_top_k_matches_rank_bm25(query: list[str], k: int) -> None:
 RANKING_WAYS = {
     "scanned": {"SCAN_ALL": 10**9},
     "pruned": {"SCAN_ALL": 0, "POSTING_COST": 0, "LOOKUP_COST": 0, "DENSE_LOOKUP_COST": 0},
-    "exhaustive": {"SCAN_ALL": 0, "POSTING_COST": 10**9},
+    "exhaustive": {"SCAN_ALL": 0, "POSTING_COST": 10**9, "SCAN_POSTING_COST": 10**9},
 }
 
 
