@@ -5,6 +5,11 @@
 
 FROM python:3.11-slim AS build
 WORKDIR /src
+# A C compiler for BM25's compiled scan (retrieval/_scan.c); only this stage has it, the runtime gets the result.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 # No pip or setuptools inside the runtime's environment: the base image's pip installs into it (--python).
 RUN python -m venv --without-pip /opt/quotebot
 # Dependencies first, pinned by the lock file, so code changes do not reinstall them.

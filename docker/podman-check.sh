@@ -14,7 +14,8 @@
 #          HEALTHCHECK is kept; the host's pip index settings reach its RUN steps as a read-only
 #          /etc/pip.conf mount, and HTTP(S)_PROXY pass through as podman does by default.
 #   ask    `quotebot ask --json` in a container with no network quotes "no more NATO enlargement" and
-#          prints nothing on stderr (no warning about its saved index, or anything else).
+#          prints nothing on stderr (no warning about its saved index, or anything else); the image holds
+#          BM25's compiled scan (retrieval/_scan.c, built in the build stage).
 #   add    `quotebot add` stores an article in the image's corpus folder as the container's user (what a
 #          moderator's upload or /add does), and sources.toml there is writable.
 #   user   the image runs as a non-root user and declares a HEALTHCHECK.
@@ -43,7 +44,8 @@ set -euo pipefail
 
 readonly BASE_IMAGE=docker.io/library/python:3.11-slim
 readonly BASE_SUITE=bookworm
-readonly BASE_PACKAGES=python3,python3-pip,python3-venv,python-is-python3,ca-certificates
+# python3-dev: the official image carries Python's headers, which the build stage compiles retrieval/_scan.c with.
+readonly BASE_PACKAGES=python3,python3-dev,python3-pip,python3-venv,python-is-python3,ca-certificates
 readonly QUESTION="What were Putin's three demands?"
 readonly EXPECTED_QUOTE="no more NATO enlargement"
 readonly FAKE_BOT_TOKEN=123456:podman-check-token-shaped-like-botfathers
@@ -61,6 +63,7 @@ conf_dir=$cache_home/conf
 log_dir=$cache_home/logs
 run_dir=$cache_home/run-$storage_driver
 rootfs_tar=$cache_home/python-3.11-slim-$BASE_SUITE-rootfs.tar
+base_packages_file=$cache_home/base-packages
 container_name=quotebot-podman-check-$$
 emulator_pid=""
 phase_pid=""
@@ -169,6 +172,10 @@ forget_state_of_earlier_boot() {
 }
 
 make_base_image() {
+    # A base made from another package list (an earlier version of this script) is made again.
+    if [[ $(cat "$base_packages_file" 2>/dev/null) != "$BASE_PACKAGES" ]]; then
+        rebuild_base=1
+    fi
     if [[ $rebuild_base == 1 ]]; then
         rm -f "$rootfs_tar"
         podman rmi --force --ignore "$image" "$BASE_IMAGE"
@@ -183,6 +190,7 @@ make_base_image() {
         --change 'ENV LANG=C.UTF-8' \
         --change 'CMD ["python3"]' \
         "$rootfs_tar" "$BASE_IMAGE"
+    echo "$BASE_PACKAGES" >"$base_packages_file"
 }
 
 # Debian's python3 stands in for the official image's; the symlinks mirror its /usr/local/bin layout
@@ -278,6 +286,8 @@ record = json.loads(next(line for line in answer.splitlines() if line.strip()))
 quote = record["results"][0]["quote"]
 sys.exit(0 if expected in quote else f"results[0].quote lacks {expected!r}: {quote!r}")
 ' "$EXPECTED_QUOTE" "$answer"
+    podman run --rm --network none --no-healthcheck --entrypoint python "$image" -c 'import retrieval._scan' ||
+        fail "the image lacks BM25's compiled scan (retrieval/_scan.c was not built in the build stage)"
 }
 
 # A moderator's upload or /add writes into the corpus folder as the container's user: `quotebot add` (the same

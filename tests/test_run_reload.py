@@ -11,10 +11,12 @@ from collections import Counter
 from pathlib import Path
 
 from tests.bot_process import wait_until
+from tests.conftest import CARD_QUESTION, SEED_FILE
 from tests.telegram_emulator import DEFAULT_USER_ID, TelegramEmulator
 from tests.test_telegram_run import start_quotebot
 
 FORMATS = Path(__file__).parent / "data" / "formats"
+OFF_TOPIC = "What is the capital of Australia?"
 PANDA_QUESTION = "When can visitors see the panda cubs?"
 PANDA_QUOTE = "Visitors will be able to see them from June"
 FERRY = "title: Ferry\ndate: 2023-03-06\n\nThe island ferry resumed service on Monday after the storm.\n"
@@ -86,6 +88,28 @@ def test_sighup_reloads_when_watching_is_off(emulator: TelegramEmulator, tmp_pat
         _, stderr = process.communicate(timeout=15)
     assert process.returncode == 0, stderr
     assert "corpus reloaded" in stderr
+
+
+def test_the_example_question_is_decided_again_when_the_corpus_changes(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(FERRY)
+    process = start_quotebot(emulator, tmp_path / "data", "run", "--corpus", str(folder))
+    try:
+        emulator.wait_for_sync("setMyCommands", timeout=30)
+        refusal = answer(emulator, OFF_TOPIC)
+        assert "Ask about a person, place or event named in the sources." in refusal and "Putin" not in refusal
+        shutil.copy(SEED_FILE, folder)
+        deadline = time.monotonic() + 15
+        while CARD_QUESTION not in (refusal := answer(emulator, OFF_TOPIC)) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert f"Try, for example: {CARD_QUESTION}" in refusal
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=15)
+    assert process.returncode == 0
 
 
 FERRY_QUESTION = "When did the ferry resume service?"

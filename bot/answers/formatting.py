@@ -19,6 +19,7 @@ from bot.answers.wording import (
     READING_AS,
     TRUNCATED,
     TRY_EXAMPLE,
+    Example,
     Wording,
     english,
 )
@@ -148,22 +149,29 @@ def sources_lines(
 
 
 def reply_lines(
-    reply: Reply, documents: Sequence[Document], words: Wording | None = None, score: bool = False
+    reply: Reply,
+    documents: Sequence[Document],
+    words: Wording | None = None,
+    score: bool = False,
+    example: Example | None = None,
 ) -> list[Line]:
-    """The answer, or why there is none; a refusal lists what the sources cover, like Telegram's."""
+    """The answer, or why there is none; a refusal lists what the sources cover, like Telegram's.
+
+    `example` is the question a refusal suggests (bot.answers.example); without one none is suggested.
+    """
     words = words or english()
     lines = [plain_line(f"({words.count(TRUNCATED, len(reply.question.text))})")] if reply.question.truncated else []
     if reply.reading:
         lines.append(plain_line(words.text(READING_AS, question=reply.reading)))
     answer = reply.answer
     if answer is None:
-        return [*lines, plain_line(words.text(EMPTY_QUESTION, example=words.example))]
+        return [*lines, plain_line(words.offer(EMPTY_QUESTION, example))]
     if answer.refusal is Refusal.NO_TERMS:
-        return [*lines, plain_line(words.text(NO_TERMS, example=words.example))]
+        return [*lines, plain_line(words.offer(NO_TERMS, example))]
     if answer.refusal is Refusal.NOT_COVERED:
         lines.append(plain_line(words.text(NOT_COVERED)))
         lines += sources_lines(documents, words)
-        return [*lines, plain_line(words.text(TRY_EXAMPLE, example=words.example))]
+        return [*lines, plain_line(words.offer(TRY_EXAMPLE, example))]
     return [*lines, *answer_lines(answer.results[0], words, score)]
 
 

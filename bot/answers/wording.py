@@ -46,11 +46,38 @@ def NP_(singular: str, plural: str) -> Plural:
     return Plural(singular, plural)
 
 
-EXAMPLE_QUESTION = N_("What were Putin's three demands?")
-EMPTY_QUESTION = N_("Please ask a question in words, for example: {example}")
-NO_TERMS = N_("That question has no words to search for. Ask about a person, place or event, for example: {example}")
+@dataclass(frozen=True, slots=True)
+class Example:
+    """The example question readers are offered: the seed's, said in each reader's language, or an operator's
+    (QUOTEBOT_EXAMPLE_QUESTION), used as typed."""
+
+    question: str
+    translated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Offering:
+    """A message that offers the example question in `{example}`, and its wording for a corpus with none."""
+
+    with_example: str
+    without_example: str
+
+
+# Offered only over a corpus that answers it (bot/answers/example.py): the seeds do.
+SEED_EXAMPLE = Example(N_("What were Putin's three demands?"), translated=True)
+EMPTY_QUESTION = Offering(
+    N_("Please ask a question in words, for example: {example}"),
+    N_("Please ask a question in words about a person, place or event named in the sources."),
+)
+NO_TERMS = Offering(
+    N_("That question has no words to search for. Ask about a person, place or event, for example: {example}"),
+    N_("That question has no words to search for. Ask about a person, place or event named in the sources."),
+)
 NOT_COVERED = N_("The sources don't cover that, so I won't guess. They are about:")
-TRY_EXAMPLE = N_("Try, for example: {example}")
+TRY_EXAMPLE = Offering(
+    N_("Try, for example: {example}"),
+    N_("Ask about a person, place or event named in the sources."),
+)
 TRUNCATED = NP_(
     "Your question was long, so only its first {count} character was used.",
     "Your question was long, so only its first {count} characters were used.",
@@ -59,8 +86,15 @@ UNDATED = N_("undated")
 SOURCE = N_("Source: {source}")
 MORE_SOURCES = NP_("… and {count} more", "… and {count} more")
 SOURCES_HEADING = N_("Sources")
-NOT_TEXT = N_("I can only read text questions. Try: {example}")
-ASK_USAGE = N_("Put your question after the command, for example: {command}")
+NOT_TEXT = Offering(
+    N_("I can only read text questions. Try: {example}"),
+    N_("I can only read text questions: ask about a person, place or event named in the sources."),
+)
+# `{command}` is "/ask" with the example question after it, or with "your question" when there is none.
+ASK_USAGE = Offering(
+    N_("Put your question after the command, for example: {command}"),
+    N_("Put your question after the command: {command}"),
+)
 UNKNOWN_COMMAND = N_("I don't know that command. /help says what I can do.")
 NO_OTHER_PASSAGE = N_("No other passage matches this question.")
 # Shown above an answer found with the conversation's context, so the reader can see and correct it.
@@ -104,7 +138,10 @@ INTRODUCTION = N_(
     "and I say so when the sources don't cover something."
 )
 HAVE_READ = N_("I have read:")
-ASK_ME = N_("Ask me, for example: {example}")
+ASK_ME = Offering(
+    N_("Ask me, for example: {example}"),
+    N_("Ask me about a person, place or event named in the sources."),
+)
 HELP_POINTER = N_("/help explains how to ask in groups and inline.")
 HELP_HEADING = N_("How to ask")
 HELP_PRIVATE = N_("In a private chat, just type your question.")
@@ -121,11 +158,16 @@ COMMAND_FORGET = N_("Delete the questions you asked from the log")
 # The console speaks English only (README says so), so its own lines are not in the catalogues.
 MORE_NEEDS_A_QUESTION = "Ask a question first; /more then shows the next passage for it."
 MORE_AFTER_A_REFUSAL = "The sources don't cover the last question, so there is no next passage for it."
-CONSOLE_HELP = (
-    "Type a question about the sources and press Enter; the answer is a verbatim quote with its date and "
-    "source. For example: {example}\nFollow-up questions (“When did he say that?”, “What else?”) are read "
+_CONSOLE_HELP_REST = (
+    "Follow-up questions (“When did he say that?”, “What else?”) are read "
     "with the ones before them; /new starts afresh.\n/more shows the next passage for the last question, "
     "/sources lists the documents, /quit (or Ctrl-D) leaves."
+)
+CONSOLE_HELP = Offering(
+    "Type a question about the sources and press Enter; the answer is a verbatim quote with its date and "
+    "source. For example: {example}\n" + _CONSOLE_HELP_REST,
+    "Type a question about a person, place or event named in the sources and press Enter; the answer is a "
+    "verbatim quote with its date and source.\n" + _CONSOLE_HELP_REST,
 )
 CONSOLE_NEW = "Starting afresh: the questions before this are forgotten."
 CONSOLE_WELCOME = Plural("quotebot — {count} source loaded.", "quotebot — {count} sources loaded.")
@@ -151,10 +193,25 @@ class Wording:
         """A message about `count` things, in the plural form the language uses for that number."""
         return render(self._catalogue.ngettext(message.singular, message.plural, count)).format(count=count)
 
-    @property
-    def example(self) -> str:
-        """The example question, in this language."""
-        return self.text(EXAMPLE_QUESTION)
+    def example(self, offered: Example | None) -> str | None:
+        """The example question in this language (an operator's as typed); None when there is none to offer."""
+        if offered is None:
+            return None
+        return self._catalogue.gettext(offered.question) if offered.translated else offered.question
+
+    def offer(self, message: Offering, offered: Example | None) -> str:
+        """The message in plain text with the example question, or in its words for a corpus without one."""
+        example = self.example(offered)
+        if example is None:
+            return self.text(message.without_example)
+        return self.text(message.with_example, example=example)
+
+    def offer_html(self, message: Offering, offered: Example | None) -> str:
+        """The message as Telegram HTML, the example question (escaped) in italics, or worded without one."""
+        example = self.example(offered)
+        if example is None:
+            return self.html(message.without_example)
+        return self.html(message.with_example, example=f"<i>{escape(example)}</i>")
 
     def date(self, date: dt.date | None) -> str:
         """'3 December 2022', or 'undated': a missing date is said, never invented."""

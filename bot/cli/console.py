@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.answers.conversation import Conversation
+from bot.answers.example import ExampleChoice
 from bot.answers.formatting import Line, answer_lines, plain_line, reply_lines, sources_lines
 from bot.answers.wording import (
     CONSOLE_HELP,
@@ -20,6 +21,7 @@ from bot.answers.wording import (
     MORE_NEEDS_A_QUESTION,
     NO_OTHER_PASSAGE,
     UNKNOWN_COMMAND,
+    Example,
     english,
 )
 from bot.cli.exit_codes import EXIT_OK
@@ -37,15 +39,20 @@ def run_console(
     terminal: Terminal,
     interactive: bool,
     history: Path | None = None,
+    examples: ExampleChoice | None = None,
 ) -> int:
     """Answer line by line until /quit or end of input; prompts only when a person is typing.
 
     `engines()` is the engine to answer with now: it is replaced when the corpus folder changes.
+    `examples` chooses the example question offered over it (by default the seed's, when it answers it).
     """
     words = english()
+    examples = examples or ExampleChoice()
     editor = LineEditor(history) if interactive else None
     if editor is not None:
-        terminal.write([plain_line(words.count(CONSOLE_WELCOME, len(engines().corpus.documents))), *_help()])
+        engine = engines()
+        welcome = plain_line(words.count(CONSOLE_WELCOME, len(engine.corpus.documents)))
+        terminal.write([welcome, *_help(examples.over(engine))])
     conversation = Conversation()
     try:
         for line in _typed(editor) if editor is not None else iter(stdin.readline, ""):
@@ -54,7 +61,8 @@ def run_console(
                     editor.forget_last()
                 break
             if line.strip() or interactive:
-                terminal.write(_respond(engines(), line, conversation))
+                engine = engines()
+                terminal.write(_respond(engine, line, conversation, examples.over(engine)))
     finally:
         if editor is not None:
             editor.save()
@@ -68,16 +76,15 @@ def _typed(editor: LineEditor) -> Iterator[str]:
         yield line
 
 
-def _help() -> list[Line]:
-    words = english()
-    return [plain_line(text) for text in words.text(CONSOLE_HELP, example=words.example).splitlines()]
+def _help(example: Example | None) -> list[Line]:
+    return [plain_line(text) for text in english().offer(CONSOLE_HELP, example).splitlines()]
 
 
-def _respond(engine: AnswerEngine, line: str, conversation: Conversation) -> list[Line]:
+def _respond(engine: AnswerEngine, line: str, conversation: Conversation, example: Example | None) -> list[Line]:
     words = english()
     command = line.strip().lower()
     if command == "/help":
-        return _help()
+        return _help(example)
     if command == "/sources":
         return sources_lines(engine.corpus.documents, words, limit=len(engine.corpus.documents))
     if command == "/more":
@@ -90,7 +97,7 @@ def _respond(engine: AnswerEngine, line: str, conversation: Conversation) -> lis
     if conversation.expired():
         conversation.reset()
     reply = conversation.ask(engine, line, top=2)
-    return reply_lines(reply, engine.corpus.documents, words)
+    return reply_lines(reply, engine.corpus.documents, words, example=example)
 
 
 def _more(engine: AnswerEngine, conversation: Conversation) -> list[Line]:

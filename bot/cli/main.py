@@ -15,9 +15,10 @@ from importlib.metadata import version
 from bot.answers.answer_json import reply_record
 from bot.answers.ask import Reply, ask, ask_batch
 from bot.answers.conversation import Conversation
+from bot.answers.example import ExampleChoice
 from bot.answers.formatting import plain_text, reply_lines
 from bot.answers.questions import MAX_QUESTION_CHARS
-from bot.answers.wording import english
+from bot.answers.wording import Example, english
 from bot.cli.console import run_console
 from bot.cli.eval_command import add_eval_subcommand
 from bot.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
@@ -27,7 +28,7 @@ from bot.ops.data_dir import data_directory
 from bot.ops.engine_build import build_engine
 from bot.ops.logs import configure_logging
 from bot.ops.reload import CorpusReloader, baseline_scan
-from bot.ops.settings import Settings, SettingsError, corpus_path
+from bot.ops.settings import Settings, SettingsError, corpus_path, example_question
 from bot.querylog.cli import add_log_subcommand, run_log_command
 from corpus import Corpus, CorpusError, load_corpus
 from corpus.manifest import CorpusManifest
@@ -228,14 +229,29 @@ def _healthcheck(args: argparse.Namespace) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
+    examples = _examples()
     engine, baseline = _followed_engine(args.corpus)
-    reloader = CorpusReloader(engine, build_engine, on_swap=_say_reloaded, baseline=baseline)
+
+    def swapped(new: AnswerEngine) -> None:
+        examples.over(new)
+        _say_reloaded(new)
+
+    reloader = CorpusReloader(engine, build_engine, on_swap=swapped, baseline=baseline)
     reloader.start(watch=interactive)
     history = data_directory() / HISTORY_FILE
+    terminal = Terminal.for_stream(sys.stdout)
     try:
-        return run_console(lambda: reloader.engine, sys.stdin, Terminal.for_stream(sys.stdout), interactive, history)
+        return run_console(lambda: reloader.engine, sys.stdin, terminal, interactive, history, examples)
     finally:
         reloader.stop()
+
+
+def _examples() -> ExampleChoice:
+    """The example question the console and `quotebot ask` offer: QUOTEBOT_EXAMPLE_QUESTION, else the seed's."""
+    try:
+        return ExampleChoice(example_question())
+    except SettingsError as error:
+        raise CommandError(str(error), EXIT_USAGE) from None
 
 
 def _say_reloaded(engine: AnswerEngine) -> None:
@@ -250,7 +266,9 @@ def _ask(args: argparse.Namespace) -> int:
         raise CommandError("a question is empty; give words to search for", EXIT_USAGE)
     if not args.questions and sys.stdin.isatty():
         print(ASK_AT_A_TERMINAL, file=sys.stderr)
+    examples = _examples()
     engine = _engine(args.corpus)
+    example = None if args.json else examples.over(engine)
     for number, reply in enumerate(_replies(engine, args), start=1):
         if reply.question.truncated:
             print(
@@ -259,7 +277,7 @@ def _ask(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         record = reply_record(reply, dialogue=args.dialogue)
-        print(json.dumps(record, ensure_ascii=False) if args.json else _human(reply, engine), flush=args.json)
+        print(json.dumps(record, ensure_ascii=False) if args.json else _human(reply, engine, example), flush=args.json)
     return EXIT_OK
 
 
@@ -301,10 +319,11 @@ def _stdin_questions() -> Iterator[str]:
             yield line
 
 
-def _human(reply: Reply, engine: AnswerEngine) -> str:
+def _human(reply: Reply, engine: AnswerEngine, example: Example | None) -> str:
     """The reply as the console words it, then the other candidates with their scores, for developers."""
     words = english()
-    lines = [f"Q: {reply.question.text}", plain_text(reply_lines(reply, engine.corpus.documents, words, score=True))]
+    shown = reply_lines(reply, engine.corpus.documents, words, score=True, example=example)
+    lines = [f"Q: {reply.question.text}", plain_text(shown)]
     results = reply.answer.results if reply.answer else []
     others = results[1:] if reply.answer and reply.answer.answered else results
     if others:

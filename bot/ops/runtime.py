@@ -61,7 +61,9 @@ async def _serve(
     await lessons.start()
 
     def swap(new: AnswerEngine) -> None:
-        """The new engine knows the lessons before it answers its first question."""
+        """The new engine knows the lessons before it answers its first question (and its example question,
+        decided before them, is one it answers itself)."""
+        bot_services.examples.over(new)
         new.teach(lessons.current_lessons)
         bot_services.engine = new
         metrics.corpus_passages.set(len(new.corpus.passages))

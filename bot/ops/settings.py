@@ -14,6 +14,8 @@ _TOKEN_SHAPE = re.compile(r"\A\d{1,20}:[A-Za-z0-9_-]{30,100}\Z")
 _WEBHOOK_SECRET_SHAPE = re.compile(r"\A[A-Za-z0-9_-]{1,256}\Z")
 _HOST_SHAPE = re.compile(r"\A[A-Za-z0-9.:_-]{1,253}\Z")
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+# An example question is one short line in a reply, never the reply itself.
+EXAMPLE_LIMIT = 200
 
 
 class SettingsError(Exception):
@@ -43,6 +45,8 @@ class Settings:
     web_session_hours: int = 12
     # Watch the corpus folder and reload when it changes; without it SIGHUP and /reload still reload.
     watch_corpus: bool = True
+    # The example question readers are offered, as typed; unset: the seed's, when the corpus answers it.
+    example_question: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, corpus: str | None = None) -> Settings:
@@ -66,6 +70,7 @@ class Settings:
             web_url=_web_url(environ, web_port),
             web_session_hours=_positive_int(environ, "QUOTEBOT_WEB_SESSION_HOURS", 12),
             watch_corpus=_choice(environ, "QUOTEBOT_WATCH", ("on", "off")) == "on",
+            example_question=example_question(environ),
         )
 
     @property
@@ -102,6 +107,14 @@ def corpus_path(override: str | None = None, environ: Mapping[str, str] = os.env
         return Path(chosen)
     local = Path("seeds")
     return local if local.is_dir() else _REPOSITORY_SEEDS
+
+
+def example_question(environ: Mapping[str, str] = os.environ) -> str | None:
+    """QUOTEBOT_EXAMPLE_QUESTION: one line of at most EXAMPLE_LIMIT characters, offered to readers as typed."""
+    raw = environ.get("QUOTEBOT_EXAMPLE_QUESTION", "").strip()
+    if len(raw.splitlines()) > 1 or len(raw) > EXAMPLE_LIMIT:
+        raise SettingsError(f"QUOTEBOT_EXAMPLE_QUESTION must be one line of at most {EXAMPLE_LIMIT} characters")
+    return raw or None
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -29,6 +29,7 @@ from telegram.ext import (
 )
 
 from bot.answers import wording
+from bot.answers.example import ExampleChoice
 from bot.ops.metrics import Metrics
 from bot.ops.settings import Settings
 from bot.querylog import QueryLog
@@ -96,7 +97,7 @@ def build_application(
         .updater(None)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = BotServices(
+    bot_services = BotServices(
         engine=engine,
         query_log=query_log,
         metrics=metrics,
@@ -105,7 +106,11 @@ def build_application(
         moderator_ids=settings.moderator_ids,
         web_url=settings.web_url,
         reachability=reachability,
+        examples=ExampleChoice(settings.example_question),
     )
+    # Decided now, before the moderators' lessons are taught: the example is one the engine answers itself.
+    bot_services.example()
+    application.bot_data[SERVICES_KEY] = bot_services
     add_handlers(application)
     return application
 

@@ -52,8 +52,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None:
         return
-    documents = services(context).engine.corpus.documents
-    await message.reply_html(replies.welcome_html(documents, user.first_name if user else None, reader_words(update)))
+    bot_services = services(context)
+    documents = bot_services.engine.corpus.documents
+    name = user.first_name if user else None
+    await message.reply_html(replies.welcome_html(documents, name, reader_words(update), bot_services.example()))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -76,7 +78,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     question = command_argument(message)
     if not question:
-        await message.reply_html(replies.ask_usage_html(reader_words(update)))
+        await message.reply_html(replies.ask_usage_html(reader_words(update), services(context).example()))
         return
     await answer_question(update, context, question)
 
@@ -98,7 +100,9 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice and files in a private chat get a hint instead of silence."""
     if update.effective_message:
-        await update.effective_message.reply_html(replies.not_text_html(reader_words(update)))
+        await update.effective_message.reply_html(
+            replies.not_text_html(reader_words(update), services(context).example())
+        )
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -159,12 +163,13 @@ def _reply_content(
     answer = reply.answer
     truncated_to = len(reply.question.text) if reply.question.truncated else None
     if answer is None:
-        return replies.empty_question_html(words), None
+        return replies.empty_question_html(words, bot_services.example()), None
     if answer.refusal is Refusal.NO_TERMS:
-        return replies.no_terms_html(words), None
+        return replies.no_terms_html(words, bot_services.example()), None
     reading = f"{words.html(w.READING_AS, question=escape(reply.reading))}\n" if reply.reading else ""
     if answer.refusal is Refusal.NOT_COVERED or record_id is None:
-        return reading + replies.not_covered_html(bot_services.engine.corpus.documents, words, truncated_to), None
+        documents = bot_services.engine.corpus.documents
+        return reading + replies.not_covered_html(documents, words, bot_services.example(), truncated_to), None
     next_rank = 1 if len(answer.results) > 1 else None
     text = reading + replies.answer_html(answer.results[0], words, truncated_to)
     return text, answer_keyboard(record_id, next_rank, words)

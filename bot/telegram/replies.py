@@ -7,7 +7,7 @@ from html import escape
 
 from bot.answers import wording as w
 from bot.answers.formatting import newest_first, quote_with_dates
-from bot.answers.wording import Wording
+from bot.answers.wording import Example, Wording
 from corpus.model import Document
 from retrieval.engine import Result
 
@@ -18,24 +18,24 @@ QUOTE_LIMIT = 3000
 TITLE_LIMIT = 200
 
 
-def example_html(words: Wording) -> str:
-    return f"<i>{escape(words.example)}</i>"
+def empty_question_html(words: Wording, example: Example | None) -> str:
+    return words.offer_html(w.EMPTY_QUESTION, example)
 
 
-def empty_question_html(words: Wording) -> str:
-    return words.html(w.EMPTY_QUESTION, example=example_html(words))
+def no_terms_html(words: Wording, example: Example | None) -> str:
+    return words.offer_html(w.NO_TERMS, example)
 
 
-def no_terms_html(words: Wording) -> str:
-    return words.html(w.NO_TERMS, example=example_html(words))
+def not_text_html(words: Wording, example: Example | None) -> str:
+    return words.offer_html(w.NOT_TEXT, example)
 
 
-def not_text_html(words: Wording) -> str:
-    return words.html(w.NOT_TEXT, example=example_html(words))
-
-
-def ask_usage_html(words: Wording) -> str:
-    return words.html(w.ASK_USAGE, command=f"<code>/ask {escape(words.example)}</code>")
+def ask_usage_html(words: Wording, example: Example | None) -> str:
+    """How /ask is used: with the example question after it, or "/ask your question" when there is none."""
+    question = words.example(example)
+    if question is None:
+        return words.html(w.ASK_USAGE.without_example, command=f"<code>/ask {words.html(w.YOUR_QUESTION)}</code>")
+    return words.html(w.ASK_USAGE.with_example, command=f"<code>/ask {escape(question)}</code>")
 
 
 def truncated_html(words: Wording, used: int) -> str:
@@ -96,12 +96,14 @@ def quote_html(result: Result, words: Wording) -> str:
     )
 
 
-def not_covered_html(documents: Sequence[Document], words: Wording, truncated_to: int | None = None) -> str:
+def not_covered_html(
+    documents: Sequence[Document], words: Wording, example: Example | None, truncated_to: int | None = None
+) -> str:
     """A friendly refusal that says what the sources do cover, so the reader can ask again."""
     lines = [truncated_html(words, truncated_to)] if truncated_to is not None else []
     lines.append(words.html(w.NOT_COVERED))
     lines.append(sources_list_html(documents, words))
-    lines.append(words.html(w.TRY_EXAMPLE, example=example_html(words)))
+    lines.append(words.offer_html(w.TRY_EXAMPLE, example))
     return "\n".join(lines)
 
 
@@ -114,7 +116,7 @@ def sources_list_html(documents: Sequence[Document], words: Wording, limit: int 
     return "\n".join(lines)
 
 
-def welcome_html(documents: Sequence[Document], first_name: str | None, words: Wording) -> str:
+def welcome_html(documents: Sequence[Document], first_name: str | None, words: Wording, example: Example | None) -> str:
     """/start: who the bot is, what it has read, and an example to copy."""
     greeting = words.html(w.GREETING_NAMED, name=escape(first_name)) if first_name else words.html(w.GREETING)
     return "\n".join(
@@ -124,7 +126,7 @@ def welcome_html(documents: Sequence[Document], first_name: str | None, words: W
             words.html(w.HAVE_READ),
             sources_list_html(documents, words),
             "",
-            words.html(w.ASK_ME, example=example_html(words)),
+            words.offer_html(w.ASK_ME, example),
             words.html(w.HELP_POINTER),
         ]
     )

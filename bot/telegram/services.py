@@ -11,6 +11,8 @@ from typing import TypeVar
 
 from telegram.ext import ContextTypes
 
+from bot.answers.example import ExampleChoice
+from bot.answers.wording import Example
 from bot.ops.metrics import Metrics
 from bot.ops.reload import CorpusReloader
 from bot.querylog import QueryLog
@@ -46,6 +48,8 @@ class BotServices:
     conversations: ConversationStore
     moderator_ids: frozenset[int] = frozenset()
     reachability: TelegramReachability = field(default_factory=TelegramReachability)
+    # The example question offered over each engine (the operator's, or the seed's when the corpus answers it).
+    examples: ExampleChoice = field(default_factory=ExampleChoice)
     # Where the moderators' web inbox is served; /web links point there.
     web_url: str = "http://127.0.0.1:8090"
     # Replaces `engine` when the corpus folder changes; None when nothing reloads (tests, benchmarks).
@@ -57,6 +61,10 @@ class BotServices:
     def reader(self, sender: int) -> str:
         """The sender's pseudonym: the only form in which a Telegram id reaches the log."""
         return self.query_log.pseudonyms.of(sender)
+
+    def example(self) -> Example | None:
+        """The example question to offer readers of the engine answering now."""
+        return self.examples.over(self.engine)
 
     async def off_loop(self, work: Callable[..., T], *args: object) -> T:
         """Run engine work (asking, More) in the pool, so the event loop keeps serving other chats."""
