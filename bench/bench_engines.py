@@ -22,6 +22,7 @@ Corpora (fixed seeds):
                        with quotebot's own tokeniser for every engine (tantivy indexes the tokens as given).
 
 Run:  nice python bench/bench_engines.py [--corpora zipf-100k,squad-x48,zipf-1m] [--engines ...] [--queries 1000]
+                                         [--baseline CHECKOUT]   (that checkout's BM25Index too, same run)
 Needs the bench extra: pip install -e '.[bench]'
 """
 
@@ -46,7 +47,8 @@ from typing import Any
 
 import numpy as np
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+SCRIPT = Path(__file__).resolve()
+REPOSITORY = SCRIPT.parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 SQUAD = REPOSITORY.parent / "shared" / "eval" / "squad-v1.1-dev-even.json"
@@ -319,8 +321,8 @@ def cell_batch(engine: str, directory: Path, queries_file: Path) -> None:
         search(tokens)
 
 
-def measure_workers(engine: str, corpus: str, directory: Path, cache: Path) -> dict[str, Any]:
-    workers = [_spawn("worker", engine, directory, corpus, str(cache)) for _ in range(3)]
+def measure_workers(engine: str, corpus: str, directory: Path, cache: Path, script: Path) -> dict[str, Any]:
+    workers = [_spawn("worker", engine, directory, corpus, str(cache), script=script) for _ in range(3)]
     for worker in workers:
         assert worker.stdout is not None
         worker.stdout.readline()
@@ -334,13 +336,13 @@ def measure_workers(engine: str, corpus: str, directory: Path, cache: Path) -> d
     }
 
 
-def _spawn(role: str, engine: str, directory: Path, *extra: str) -> subprocess.Popen[str]:
-    command = [sys.executable, __file__, "--role", role, engine, str(directory), *extra]
+def _spawn(role: str, engine: str, directory: Path, *extra: str, script: Path = SCRIPT) -> subprocess.Popen[str]:
+    command = [sys.executable, str(script), "--role", role, engine, str(directory), *extra]
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
-def _run_child(*args: str) -> dict[str, Any]:
-    completed = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+def _run_child(script: Path, *args: str) -> dict[str, Any]:
+    completed = subprocess.run([sys.executable, str(script), *args], check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return result
 
@@ -389,22 +391,28 @@ def _pss(pid: int) -> dict[str, float]:
 # The run -------------------------------------------------------------------------------------------
 
 
-def run(corpora: list[str], engines: list[str], count: int) -> list[dict[str, Any]]:
+def run(corpora: list[str], engines: list[str], count: int, baseline: Path | None) -> list[dict[str, Any]]:
+    """Every cell; with `baseline`, that checkout's BM25Index (its own copy of this script, so its own
+    `retrieval`) is measured first on each corpus, labelled with the checkout's folder name."""
+    runs = [(engine, engine, SCRIPT) for engine in engines]
+    if baseline is not None:
+        runs.insert(0, (f"BM25Index ({baseline.name})", "BM25Index", baseline / "bench" / SCRIPT.name))
     cells = []
     with tempfile.TemporaryDirectory(prefix="bench-engines-") as scratch:
         cache = Path(scratch)
         if "squad-x48" in corpora:
             load_corpus_tokens("squad-x48", cache)
         for corpus in corpora:
-            for engine in engines:
+            for label, engine, script in runs:
                 if engine == "rank-bm25" and corpus not in RANK_BM25_CORPORA:
                     continue
-                directory = cache / f"{engine}-{corpus}"
-                cell: dict[str, Any] = {"corpus": corpus, "engine": engine}
-                cell.update(_run_child("--role", "build", engine, str(directory), corpus, str(cache)))
+                directory = cache / f"{label}-{corpus}".replace(" ", "-")
+                cell: dict[str, Any] = {"corpus": corpus, "engine": label}
+                cell.update(_run_child(script, "--role", "build", engine, str(directory), corpus, str(cache)))
                 if engine != "rank-bm25":
-                    cell.update(_run_child("--role", "query", engine, str(directory), corpus, str(cache), str(count)))
-                    cell.update(measure_workers(engine, corpus, directory, cache))
+                    query = ("--role", "query", engine, str(directory), corpus, str(cache), str(count))
+                    cell.update(_run_child(script, *query))
+                    cell.update(measure_workers(engine, corpus, directory, cache, script))
                     shutil.rmtree(directory, ignore_errors=True)
                 cells.append(cell)
                 print(json.dumps(cell), file=sys.stderr, flush=True)
@@ -452,6 +460,11 @@ def main() -> None:
     parser.add_argument("--corpora", default=",".join(CORPORA))
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--queries", type=int, default=1000, help="timed queries per cell")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. main's) whose BM25Index is measured beside this one's in the same run",
+    )
     parser.add_argument("--role", nargs="+", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.role:
@@ -467,7 +480,7 @@ def main() -> None:
         return
     print(machine())
     print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
-    cells = run(arguments.corpora.split(","), arguments.engines.split(","), arguments.queries)
+    cells = run(arguments.corpora.split(","), arguments.engines.split(","), arguments.queries, arguments.baseline)
     print(f"load average at end: {os.getloadavg()[0]:.1f}\n")
     print(markdown(cells))
 

@@ -13,7 +13,9 @@ The rules, each tested in tests/test_followup.py:
 A follow-up is answered with the earlier topic's concepts added at a lower weight (retrieval/context.py);
 for rules 1 and 2 the passage quoted last is favoured a little too. The words of rules 1-3 are function
 words of English, French, German, Spanish, Russian and Ukrainian (data/followup_cues.toml), used only when
-the question looks written in that language; a question in any other language gets rule 4 alone.
+the question looks written in that language; a question in any other language gets rule 4 alone. A follow-up
+naming a time of its own ("And in 2014?") asks the earlier question of that time instead of the earlier one's
+(_retimed).
 
 An ellipsis that opens like a continuation names only its subject: when a word of it is one the sources never
 use ("And gas pipelines?"), they do not cover that subject, and it is answered as if asked alone.
@@ -35,9 +37,11 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 
+from corpus.model import Passage
 from retrieval.context import TOPIC_WEIGHT, Context
 from retrieval.engine import Answer, AnswerEngine
 from retrieval.language import guess_language, zipf_in
+from retrieval.question_dates import time_words
 from retrieval.tokens import STOPWORDS, normalize, words
 from retrieval.word_frequency import rarity_factor, zipf
 
@@ -168,8 +172,9 @@ def answer_in_context(engine: AnswerEngine, question: str, previous: Previous | 
         return alone
     specific = _specific(own_topic)
     search = _without_framing(cues.search, cues.language) if cues.kind is FollowUp.MORE else cues.search
-    asked = Asked(search, previous.topic, _favour(engine, cues.kind, previous, specific))
-    exclude = previous.shown if cues.kind is FollowUp.MORE else frozenset()
+    topic, answered_before = _retimed(engine, question, previous, cues.kind)
+    asked = Asked(search, topic, _favour(engine, cues.kind, previous, specific))
+    exclude = (previous.shown if cues.kind is FollowUp.MORE else frozenset()) | answered_before
     contextual = engine.answer(asked.text, top, context=Context(asked.topic, asked.favour, exclude))
     if unknown_only and not _agree(engine, question, contextual):
         return alone
@@ -186,8 +191,7 @@ def answer_in_context(engine: AnswerEngine, question: str, previous: Previous | 
     if not contextual.answered and (standalone.answered or cues.kind is FollowUp.NEW_TOPIC):
         return alone
     kind = FollowUp.RESCUED if cues.kind is FollowUp.NEW_TOPIC else cues.kind
-    topic = _carried(own_topic, previous.topic)
-    return Reading(contextual, kind, asked, read_as(question, previous.topic, cues.language), topic)
+    return Reading(contextual, kind, asked, read_as(question, topic, cues.language), _carried(own_topic, topic))
 
 
 def answer_more(engine: AnswerEngine, asked: Asked, previous: Previous, top: int = 3) -> Answer:
@@ -281,6 +285,41 @@ def _favour(engine: AnswerEngine, kind: FollowUp, previous: Previous, specific: 
         if 0 <= neighbour < len(passages) and passages[neighbour].doc_id == doc_id:
             favour[passages[neighbour].passage_id] = bonus
     return favour
+
+
+def _retimed(engine: AnswerEngine, question: str, previous: Previous, kind: FollowUp) -> tuple[str, frozenset[str]]:
+    """The topic for a follow-up naming a time of its own, and the passage it is not asking about.
+
+    "And in 2014?" after "What did Russia give Ukraine in 1994?" asks the earlier question of 2014: the topic
+    loses its "1994" (a follow-up naming the earlier time too, "from 2001 to 2006" after 2001, keeps it). An
+    ellipsis also passes over the passage quoted last when that names the earlier time and another passage
+    of its article names the new one: it answered the earlier time ("fell to 31 percent this week, its lowest
+    level since the drought of 2014" is this week's level, not 2014's). A question of its own ("Is that lower
+    than in 2014?") may well be about the passage quoted last, and keeps it.
+    """
+    new, old = time_words(question), time_words(previous.topic)
+    if not old or not new or new & old:
+        return previous.topic, frozenset()
+    topic = " ".join(word for word in previous.topic.split() if not time_words(word))
+    number = engine.passage_number(previous.quoted) if previous.quoted else None
+    if number is None or kind is not FollowUp.ELLIPSIS:
+        return topic, frozenset()
+    passages = engine.corpus.passages
+    if not time_words(passages[number].text) & old:
+        return topic, frozenset()
+    named = any(time_words(passages[n].text) & new for n in _article_around(passages, number) if n != number)
+    return topic, frozenset({passages[number].passage_id}) if named else frozenset()
+
+
+def _article_around(passages: Sequence[Passage], number: int) -> range:
+    """The numbers of the passages of passage `number`'s article, which are consecutive."""
+    doc_id = passages[number].doc_id
+    first, last = number, number
+    while first > 0 and passages[first - 1].doc_id == doc_id:
+        first -= 1
+    while last + 1 < len(passages) and passages[last + 1].doc_id == doc_id:
+        last += 1
+    return range(first, last + 1)
 
 
 def _dragging(engine: AnswerEngine, specific: list[str], standalone: Answer, contextual: Answer) -> frozenset[str]:

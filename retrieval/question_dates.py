@@ -36,6 +36,8 @@ _PATTERNS = (
     ("relative", re.compile(r"\b(?P<word>yesterday|today|tonight)\b", re.I)),
     ("recency", re.compile(r"\b(?:the\s+)?(?:latest|newest|most\s+recent|recent(?:ly)?|lately)\b", re.I)),
 )
+# One word that names a time on its own: a year, a month (capitalised: "may" is no month), the unit of "this week".
+_TIME_WORD = re.compile(rf"{_YEAR}|{_MONTH}|(?i:week|month|year|yesterday|today|tonight)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,14 @@ def question_focus(question: str, today: dt.date) -> TimeFocus | None:
         return None
     first, last = period if period else (None, None)
     return TimeFocus(first, last, newest, tuple(taken))
+
+
+def time_words(text: str) -> frozenset[str]:
+    """The words of `text` that name a time ("2014", "February", "week"), casefolded.
+
+    Word by word, so it also reads a conversation's topic, which keeps "week" of "this week" but not "this".
+    """
+    return frozenset(word.casefold() for word in re.findall(r"\w+", text) if _TIME_WORD.fullmatch(word))
 
 
 def _period(kind: str, match: re.Match[str], today: dt.date) -> tuple[dt.date, dt.date] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -93,11 +94,13 @@ def test_large_corpus_top_k_matches_rank_bm25(query: list[str], k: int) -> None:
     assert [passage for passage, _ in top] == expected_top_k(expected_scores, k)
 
 
-# Settings that make BM25Index rank by one way only: every posting scanned, MaxScore, every passage scored.
+# Settings that make BM25Index rank by one way only: as it chooses (a query of sparse terms only by the compiled
+# scan, where it was built), every posting scanned in numpy, MaxScore, every passage scored.
 RANKING_WAYS = {
-    "scanned": {"SCAN_ALL": 10**9},
-    "pruned": {"SCAN_ALL": 0, "POSTING_COST": 0, "LOOKUP_COST": 0, "DENSE_LOOKUP_COST": 0},
-    "exhaustive": {"SCAN_ALL": 0, "POSTING_COST": 10**9},
+    "default": {},
+    "scanned": {"SCAN_ALL": 10**9, "_scan": None},
+    "pruned": {"SCAN_ALL": 0, "POSTING_COST": 0, "LOOKUP_COST": 0, "DENSE_LOOKUP_COST": 0, "_scan": None},
+    "exhaustive": {"SCAN_ALL": 0, "POSTING_COST": 10**9, "SCAN_POSTING_COST": 10**9, "_scan": None},
 }
 
 
@@ -166,6 +169,12 @@ def test_a_loaded_index_is_mapped_not_read(tmp_path: Path) -> None:
     arrays = BM25Index.load(path).arrays()
     assert arrays and all(isinstance(array.base, np.memmap) for array in arrays.values())
     assert all(not array.flags.writeable for array in arrays.values())
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler here: numpy scans instead")
+def test_the_compiled_scan_is_built_where_a_compiler_is() -> None:
+    # setup.py builds it as optional, so a broken build would otherwise go unseen, only slower.
+    assert bm25_index._scan is not None
 
 
 def test_top_k_batch_answers_every_query_in_order_on_every_core() -> None:

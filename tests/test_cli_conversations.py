@@ -50,3 +50,21 @@ def test_what_else_did_he_say_stays_with_the_source_it_follows() -> None:
     assert "Macron" in more["results"][0]["quote"]
     assert more["results"][0]["passage_id"].split("#")[0] == first["results"][0]["passage_id"].split("#")[0]
     assert more["results"][0]["passage_id"] != first["results"][0]["passage_id"]
+
+
+def test_and_in_another_year_asks_the_earlier_question_of_that_year() -> None:
+    """The earlier question's own time leaves the topic, and the passage quoted for it is passed over when another
+    passage of its article names the new year: this week's "lowest level since the drought of 2014" is not 2014's."""
+    stdin = (
+        "How low did the Brennmoor reservoir fall this week?\nAnd in 2014?\n\n"
+        "What did Russia give Ukraine in 1994?\nAnd in 2014?\n"
+    )
+    corpus = Path(__file__).parent / "data" / "dialogue_corpus"
+    run = run_quotebot("ask", "--dialogue", "--json", "--corpus", str(corpus), stdin=stdin)
+    assert run.returncode == 0, run.stderr
+    this_week, drought, _, crimea = (json.loads(line) for line in run.stdout.splitlines())
+    assert "31 percent" in this_week["results"][0]["quote"]
+    assert "dropped to 24 percent" in drought["results"][0]["quote"]
+    assert drought["read_as"] == "And in 2014 — low Brennmoor reservoir fall?"
+    assert crimea["answered"] and "annexation of Crimea" in crimea["results"][0]["quote"]
+    assert crimea["read_as"] == "And in 2014 — Russia give Ukraine?"
