@@ -36,6 +36,7 @@ CONFIGURATIONS = [
     ("- number words", replace(SHIPPED, numbers=False)),
     ("- synonyms", replace(SHIPPED, synonyms=False)),
     ("- quotes by meaning", replace(SHIPPED, meaning_quotes=False)),
+    ("- quote nearest sentence", replace(SHIPPED, quote_meaning=0)),
     ("- BM25 halved", replace(SHIPPED, semantic_bm25=1.0)),
     ("- nearest sentence", replace(SHIPPED, sentence_meaning=0)),
     ("- semantic stage", replace(SHIPPED, semantic=0)),

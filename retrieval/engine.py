@@ -27,7 +27,7 @@ from retrieval.question_dates import TimeFocus, question_focus
 from retrieval.quote import QUOTE_MAX_CHARS, select_quote
 from retrieval.ranking_options import RankingOptions
 from retrieval.refusal import RefusalRule, Signals, shipped_rule
-from retrieval.rerank import Ranked, WeightedQuery, rerank, sentence_scores
+from retrieval.rerank import COSINE_UNIT, Ranked, WeightedQuery, rerank, sentence_scores
 from retrieval.saved_corpus import dated, passage_numbers, passage_texts, saved_sentences
 from retrieval.search_index import SearchIndex
 from retrieval.semantic_stage import SemanticStage, stage_for
@@ -182,11 +182,8 @@ class AnswerEngine:
             )
         if focus is not None:
             ranked = by_date(ranked, focus, self.corpus.passages, self.options)
-        # Only the first result is quoted by meaning when its words do not tell: that costs embedding sentences.
-        meaning = self._cosine_text(question, context) if cosines is not None and self.options.meaning_quotes else None
-        results = [
-            self._result(r, query, on_topic, cosines, meaning if n == 0 else None) for n, r in enumerate(ranked[:top])
-        ]
+        meaning = self._cosine_text(question, context) if cosines is not None else None
+        results = [self._result(r, query, on_topic, cosines, meaning, n == 0) for n, r in enumerate(ranked[:top])]
         if not results:
             return self._apply_lesson(
                 Answer(question, results, Refusal.NOT_COVERED), concepts, query, on_topic, top, excluded, cosines
@@ -460,19 +457,17 @@ class AnswerEngine:
         on_topic: WeightedQuery,
         cosines: np.ndarray | None,
         meaning: str | None = None,
+        first: bool = False,
     ) -> Result:
-        """The result for one ranked passage, its quote cut at the sentences holding the question's words.
-
-        With `meaning` (the text the question's cosines are of), a long passage none of whose sentences
-        holds a word of the question is quoted from the sentences nearest it by meaning instead: a question
-        in another language shares no word with them, and the first sentence alone would be quoted.
-        """
+        """The result for one ranked passage, its quote cut at the sentences holding the question's words,
+        and, with `meaning` (the text the question's cosines are of), nearest it by meaning (`_quote_scores`)."""
         passage = self.corpus.passages[ranked.index]
         terms = self._passages[ranked.index]
         spans = [(sentence.start, sentence.end) for sentence in terms.sentences]
         scores = sentence_scores(query, terms, passage.text, self._quote_options)
-        if meaning and self.semantic and len(passage.text) > QUOTE_MAX_CHARS and max(scores, default=0.0) <= 0:
-            scores = list(self.semantic.sentence_cosines(meaning, [passage.text[a:b] for a, b in spans], ranked.index))
+        if meaning and self.semantic and len(passage.text) > QUOTE_MAX_CHARS and len(spans) > 1:
+            sentences = [passage.text[a:b] for a, b in spans]
+            scores = self._quote_scores(self.semantic, scores, meaning, ranked.index, sentences, first)
         quote = select_quote(passage.text, spans, scores)
         coverage = on_topic.weight_in(terms.terms) / on_topic.total if on_topic.total else 0.0
         dates = tuple(resolve_dates(quote, passage.date))
@@ -480,6 +475,35 @@ class AnswerEngine:
             return Result(passage, quote, ranked.score, coverage, dates)
         cosine = float(cosines[ranked.index])
         return Result(passage, quote, ranked.score, coverage, dates, cosine, 1 + int((cosines > cosine).sum()))
+
+    def _quote_scores(
+        self,
+        semantic: SemanticStage,
+        scores: list[float],
+        meaning: str,
+        number: int,
+        sentences: list[str],
+        first: bool,
+    ) -> list[float]:
+        """A long passage's sentence scores for its quote, with the sentences' cosines with `meaning`.
+
+        The first result, none of whose sentences holds a word of the question (one asked in another
+        language), is quoted from its sentences nearest the question (`meaning_quotes`; embedded now when
+        not stored): the first sentence alone would be quoted. Otherwise the sentence nearest the question
+        gains `quote_meaning`, and each other one less as its cosine falls below that one's, to nothing at
+        COSINE_UNIT below (stored vectors only: a quote is never worth embedding for).
+        """
+        if first and self.options.meaning_quotes and max(scores, default=0.0) <= 0:
+            return list(semantic.sentence_cosines(meaning, sentences, number))
+        share = self.options.quote_meaning
+        cosines = semantic.stored_sentence_cosines(meaning, number, len(sentences)) if share else None
+        if cosines is None:
+            return scores
+        nearest = float(cosines.max())
+        return [
+            score + share * max(0.0, 1 + (float(cosine) - nearest) / COSINE_UNIT)
+            for score, cosine in zip(scores, cosines, strict=True)
+        ]
 
 
 def _foreign(text: str) -> bool:

@@ -49,6 +49,9 @@ class RankingOptions:
     # With the semantic stage, the first result of a long passage none of whose sentences holds a word of
     # the question (one asked in another language) is quoted from its sentences nearest the question.
     meaning_quotes: bool = True
+    # With the semantic stage, a long passage's quote favours its sentence nearest the question by meaning: that
+    # one gains this much in the quote's sentence score, the others less as their cosine falls below its.
+    quote_meaning: float = 0.3
     # With the semantic stage, BM25's own score counts this share of itself in the final score (the bonuses,
     # the cosine's included, keep their weights): BM25's term counts and the cosine both say "this passage is
     # about the question's topic", and once the cosine says it, BM25 counted in full says it twice. Without
@@ -78,4 +81,5 @@ BM25_ONLY = RankingOptions(
     semantic=0,
     sentence_meaning=0,
     meaning_quotes=False,
+    quote_meaning=0,
 )

@@ -148,14 +148,22 @@ class SemanticStage:
         """The question's cosine with each sentence: passage `passage`'s stored sentence vectors when these
         are its sentences, else each embedded as a passage now (a few tens of ms each) or remembered from an
         earlier question."""
+        stored = None if passage is None else self.stored_sentence_cosines(question, passage, len(sentences))
+        if stored is not None:
+            return stored
         query = self._question(question)
-        stored = self._sentences.of(passage) if self._sentences is not None and passage is not None else None
-        if stored is not None and len(stored) == len(sentences) > 1:
-            cosines: np.ndarray = stored.astype(np.float32) @ query
-            return cosines
         vectors = np.array([self._sentence_vector(sentence) for sentence in sentences], dtype=np.float32)
         scores: np.ndarray = vectors.reshape(len(sentences), -1) @ query
         return scores
+
+    def stored_sentence_cosines(self, question: str, passage: int, count: int) -> np.ndarray | None:
+        """The question's cosine with each of passage `passage`'s `count` sentences, from their stored vectors;
+        None when they are not stored (a passage of one sentence, or while the vectors are being made)."""
+        stored = self._sentences.of(passage) if self._sentences is not None else None
+        if stored is None or len(stored) != count or count < 2:
+            return None
+        cosines: np.ndarray = stored.astype(np.float32) @ self._question(question)
+        return cosines
 
     def _embed_sentence(self, sentence: str) -> np.ndarray:
         vector: np.ndarray = self.embedder.embed_passages([sentence])[0]

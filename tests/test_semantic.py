@@ -104,7 +104,7 @@ def test_a_long_passage_is_quoted_from_its_sentences_nearest_a_question_in_anoth
     answer = AnswerEngine(corpus).answer(question)
     assert answer.answered and "built in 1889" in answer.results[0].quote
     assert answer.results[0].quote.removeprefix("… ") in TOWN
-    without = AnswerEngine(corpus, RankingOptions(meaning_quotes=False)).answer(question)
+    without = AnswerEngine(corpus, RankingOptions(meaning_quotes=False, quote_meaning=0)).answer(question)
     assert "1889" not in without.results[0].quote
 
 
@@ -141,3 +141,16 @@ def test_a_long_paragraph_whose_one_sentence_answers_ranks_above_a_passage_only_
     assert first["passage_id"] == "harbour#p1" and "Ada Pryce" in first["quote"]
     whole_passages = AnswerEngine(load_corpus(corpus), RankingOptions(sentence_meaning=0)).answer(question)
     assert whole_passages.results[0].passage.passage_id == "coast#p1"
+
+
+def test_a_long_passage_is_quoted_around_its_sentence_nearest_the_question_by_meaning() -> None:
+    # "villager" is the only word of the question in the harbour's history, in the sentences about the village;
+    # the one about Ada Pryce is nearest the question by meaning, and the quote now reaches it.
+    corpus = DATA / "nearest_sentence"
+    question = "Which villager saved the crews from drowning?"
+    run = run_quotebot("ask", "--json", "--corpus", str(corpus), question)
+    assert run.returncode == 0, run.stderr
+    first = json.loads(run.stdout)["results"][0]
+    assert first["passage_id"] == "harbour#p1" and "Ada Pryce" in first["quote"]
+    by_words = AnswerEngine(load_corpus(corpus), RankingOptions(quote_meaning=0)).answer(question)
+    assert by_words.results[0].passage.passage_id == "harbour#p1" and "Ada Pryce" not in by_words.results[0].quote
